@@ -1,0 +1,148 @@
+package io.ringkv.resp.config;
+
+import io.ringkv.resp.protocol.RequestLimits;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The node's configuration: every key with its default, loaded from YAML and flags at start,
+ * read by {@code CONFIG GET} and, for mutable keys, changed by {@code CONFIG SET}. Values are
+ * held in normalised string form; typed accessors parse them. The parameter list is the single
+ * source for the YAML example, the flags and CONFIG.
+ */
+public final class ServerConfig {
+    public static final List<ConfigParam> PARAMS = List.of(
+            p("bind", ConfigParam.Type.STRING, "127.0.0.1", false, "Address to listen on. Setting it explicitly also relaxes protected mode."),
+            p("port", ConfigParam.Type.INT, "6379", false, "Client (RESP) port."),
+            p("protected-mode", ConfigParam.Type.BOOL, "yes", true, "Refuse non-loopback clients when no password is set and bind was not given explicitly."),
+            p("requirepass", ConfigParam.Type.STRING, "", true, "Password of the default user; empty = no authentication."),
+            p("maxclients", ConfigParam.Type.INT, "10000", true, "Maximum simultaneous client connections."),
+            p("timeout", ConfigParam.Type.INT, "0", true, "Close clients idle for this many seconds (0 = never)."),
+            p("proto-max-bulk-len", ConfigParam.Type.BYTES, "536870912", true, "Largest bulk string a client may send."),
+            p("client-query-buffer-limit", ConfigParam.Type.BYTES, "1073741824", true, "Largest request (sum of its arguments) a client may send."),
+            p("client-output-buffer-bytes-max", ConfigParam.Type.BYTES, "67108864", true, "Replies pending to one slow client before reading from it pauses."),
+            p("hz", ConfigParam.Type.INT, "10", true, "Background task frequency (active expiry, idle-client checks) per second."),
+            p("active-expire-keys-per-cycle", ConfigParam.Type.INT, "200", true, "Keys examined by each active expiry cycle."),
+            p("io-threads", ConfigParam.Type.INT, "0", false, "Netty event-loop threads (0 = number of cores)."),
+            p("data-dir", ConfigParam.Type.STRING, "./data", false, "Directory for the node's data files."),
+            e("storage.engine", "memory", false, List.of("memory", "lsm"), "Storage engine: memory (volatile) or lsm (durable)."),
+            e("appendfsync", "everysec", false, List.of("always", "everysec", "no"), "When the commit log is fsynced: every write, every second, or by the OS."),
+            p("storage.memtable-bytes-max", ConfigParam.Type.BYTES, "67108864", false, "Memtable size before it is flushed to an SSTable."),
+            p("storage.block-cache-bytes", ConfigParam.Type.BYTES, "268435456", false, "Block cache size."),
+            p("storage.bloom-bits-per-key", ConfigParam.Type.INT, "10", false, "Bloom filter bits per key (10 = about 1% false positives)."),
+            p("partitions", ConfigParam.Type.INT, "256", false, "Partitions of the hash ring (a power of two, fixed at cluster creation)."),
+            p("node-id", ConfigParam.Type.STRING, "", false, "This node's id (empty = derived from bind:port)."),
+            p("save", ConfigParam.Type.STRING, "", false, "Redis compatibility: RDB snapshots do not exist in RingKV (always empty)."),
+            p("databases", ConfigParam.Type.INT, "1", false, "Redis compatibility: RingKV has one database, 0."),
+            p("loglevel", ConfigParam.Type.STRING, "notice", false, "Log level (informational)."));
+
+    private static ConfigParam p(String name, ConfigParam.Type type, String def, boolean mutable, String desc) {
+        return new ConfigParam(name, type, def, mutable, List.of(), desc);
+    }
+
+    private static ConfigParam e(String name, String def, boolean mutable, List<String> choices, String desc) {
+        return new ConfigParam(name, ConfigParam.Type.ENUM, def, mutable, choices, desc);
+    }
+
+    private final Map<String, ConfigParam> byName = new LinkedHashMap<>();
+    private final Map<String, String> values = new ConcurrentHashMap<>();
+    private final java.util.Set<String> explicitlySet = ConcurrentHashMap.newKeySet();
+    private volatile RequestLimits limits;
+
+    public ServerConfig() {
+        for (ConfigParam cp : PARAMS) {
+            byName.put(cp.name(), cp);
+            values.put(cp.name(), cp.normalise(cp.defaultValue()));
+        }
+        refreshDerived();
+    }
+
+    public static ConfigParam param(String name) {
+        for (ConfigParam cp : PARAMS) {
+            if (cp.name().equals(name)) {
+                return cp;
+            }
+        }
+        return null;
+    }
+
+    /** Sets a value at start-up (YAML or flag), whether or not it is mutable at run time. */
+    public void setInitial(String name, String value) {
+        ConfigParam cp = byName.get(name);
+        if (cp == null) {
+            throw new IllegalArgumentException("unknown configuration key '" + name + "'");
+        }
+        values.put(name, cp.normalise(value));
+        explicitlySet.add(name);
+        refreshDerived();
+    }
+
+    /** CONFIG SET: throws IllegalArgumentException with Redis's wording when refused. */
+    public void setAtRuntime(String name, String value) {
+        ConfigParam cp = byName.get(name);
+        if (cp == null) {
+            throw new IllegalArgumentException("unknown");
+        }
+        if (!cp.mutable()) {
+            throw new IllegalArgumentException("can't set immutable config");
+        }
+        values.put(name, cp.normalise(value));
+        refreshDerived();
+    }
+
+    public boolean isExplicit(String name) {
+        return explicitlySet.contains(name);
+    }
+
+    public String get(String name) {
+        return values.get(name);
+    }
+
+    public List<ConfigParam> params() {
+        return Collections.unmodifiableList(new ArrayList<>(byName.values()));
+    }
+
+    private void refreshDerived() {
+        limits = new RequestLimits(getLong("proto-max-bulk-len"), getLong("client-query-buffer-limit"));
+    }
+
+    public long getLong(String name) {
+        return Long.parseLong(values.get(name));
+    }
+
+    public int getInt(String name) {
+        return Math.toIntExact(getLong(name));
+    }
+
+    public boolean getBool(String name) {
+        return "yes".equals(values.get(name));
+    }
+
+    public RequestLimits requestLimits() {
+        return limits;
+    }
+
+    public String bind() {
+        return get("bind");
+    }
+
+    public int port() {
+        return getInt("port");
+    }
+
+    public String requirePass() {
+        return get("requirepass");
+    }
+
+    public String dataDir() {
+        return get("data-dir");
+    }
+
+    public String storageEngine() {
+        return get("storage.engine");
+    }
+}

@@ -1,0 +1,342 @@
+package io.ringkv.ring.local;
+
+import io.ringkv.common.Clock;
+import io.ringkv.ring.Change;
+import io.ringkv.ring.KeyUpdate;
+import io.ringkv.ring.KeyValueService;
+import io.ringkv.ring.MultiKeyUpdate;
+import io.ringkv.ring.Record;
+import io.ringkv.ring.ScanPage;
+import io.ringkv.ring.partition.StorageKeys;
+import io.ringkv.storage.StorageEngine;
+import io.ringkv.storage.StorageIterator;
+import io.ringkv.storage.WriteBatch;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+import java.util.random.RandomGenerator;
+
+/**
+ * Serves the key-value data path from this node's storage engine. Read-modify-writes take a
+ * striped per-key lock, so two updates of one key never interleave; plain reads take none.
+ * Expired records read as absent and are removed lazily on access and actively by
+ * {@link #activeExpireCycle}, which walks the key space with a bounded budget per call.
+ */
+public final class LocalKeyValueService implements KeyValueService {
+    private final StorageEngine engine;
+    private final Clock clock;
+    private final RandomGenerator random;
+    private final ReentrantLock[] stripes;
+    private final AtomicLong keyCount = new AtomicLong();
+    private final AtomicLong expiredKeys = new AtomicLong();
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    /** Where the next active-expiry cycle resumes (a storage key), null = from the start. */
+    private byte[] expireCursor;
+    private final Object expireCursorLock = new Object();
+
+    public LocalKeyValueService(StorageEngine engine, Clock clock, RandomGenerator random, int lockStripes) {
+        if (Integer.bitCount(lockStripes) != 1) {
+            throw new IllegalArgumentException("lockStripes must be a power of two: " + lockStripes);
+        }
+        this.engine = engine;
+        this.clock = clock;
+        this.random = random;
+        this.stripes = new ReentrantLock[lockStripes];
+        for (int i = 0; i < lockStripes; i++) {
+            stripes[i] = new ReentrantLock();
+        }
+        keyCount.set(countKeys());
+    }
+
+    /** Counted once at start-up: the engine keeps no key count of its own. */
+    private long countKeys() {
+        long n = 0;
+        try (StorageIterator it = engine.iterator(null, null)) {
+            for (; it.valid(); it.next()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private ReentrantLock stripe(byte[] storageKey) {
+        return stripes[Arrays.hashCode(storageKey) & (stripes.length - 1)];
+    }
+
+    @Override
+    public Record get(byte[] key) {
+        byte[] skey = StorageKeys.encode(key);
+        byte[] raw = engine.get(skey);
+        if (raw == null) {
+            misses.increment();
+            return null;
+        }
+        Record r = Record.decode(raw);
+        if (r.isExpired(clock.currentTimeMillis())) {
+            reclaimIfExpired(skey);
+            misses.increment();
+            return null;
+        }
+        hits.increment();
+        return r;
+    }
+
+    /** Deletes {@code skey} if, under its lock, it is still expired. Returns whether it did. */
+    private boolean reclaimIfExpired(byte[] skey) {
+        ReentrantLock lock = stripe(skey);
+        lock.lock();
+        try {
+            byte[] raw = engine.get(skey);
+            if (raw != null && Record.decode(raw).isExpired(clock.currentTimeMillis())) {
+                engine.delete(skey);
+                keyCount.decrementAndGet();
+                expiredKeys.incrementAndGet();
+                return true;
+            }
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public <R> R update(byte[] key, KeyUpdate<R> update) {
+        byte[] skey = StorageKeys.encode(key);
+        ReentrantLock lock = stripe(skey);
+        lock.lock();
+        try {
+            long now = clock.currentTimeMillis();
+            byte[] raw = engine.get(skey);
+            Record current = raw == null ? null : Record.decode(raw);
+            boolean existed = current != null;
+            if (current != null && current.isExpired(now)) {
+                current = null;
+            }
+            Change<R> change = update.apply(current, now);
+            switch (change.action()) {
+                case PUT -> {
+                    engine.put(skey, change.record().encoded());
+                    if (!existed) {
+                        keyCount.incrementAndGet();
+                    }
+                }
+                case DELETE -> {
+                    if (existed) {
+                        engine.delete(skey);
+                        keyCount.decrementAndGet();
+                    }
+                }
+                case KEEP -> {
+                    if (existed && current == null) {
+                        engine.delete(skey);
+                        keyCount.decrementAndGet();
+                        expiredKeys.incrementAndGet();
+                    }
+                }
+            }
+            return change.reply();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public <R> R updateAll(List<byte[]> keys, MultiKeyUpdate<R> update) {
+        List<byte[]> skeys = new ArrayList<>(keys.size());
+        for (byte[] k : keys) {
+            skeys.add(StorageKeys.encode(k));
+        }
+        // Lock stripes in index order so concurrent multi-key updates cannot deadlock.
+        int[] order = skeys.stream().mapToInt(k -> Arrays.hashCode(k) & (stripes.length - 1)).distinct().sorted().toArray();
+        for (int s : order) {
+            stripes[s].lock();
+        }
+        try {
+            long now = clock.currentTimeMillis();
+            List<Record> current = new ArrayList<>(skeys.size());
+            Map<String, Boolean> existed = new LinkedHashMap<>();
+            for (byte[] skey : skeys) {
+                byte[] raw = engine.get(skey);
+                Record r = raw == null ? null : Record.decode(raw);
+                existed.put(Arrays.toString(skey), raw != null);
+                current.add(r != null && r.isExpired(now) ? null : r);
+            }
+            MultiKeyUpdate.Result<R> result = update.apply(current, now);
+            if (result.changes().size() != skeys.size()) {
+                throw new IllegalStateException("one change per key expected");
+            }
+            // Collapse to the final state per key, then write it as one atomic batch.
+            Map<String, Integer> lastIndex = new LinkedHashMap<>();
+            Map<String, Change<Void>> finalChange = new LinkedHashMap<>();
+            for (int i = 0; i < skeys.size(); i++) {
+                String id = Arrays.toString(skeys.get(i));
+                Change<Void> c = result.changes().get(i);
+                if (c.action() != Change.Action.KEEP || !finalChange.containsKey(id)) {
+                    finalChange.put(id, c);
+                    lastIndex.put(id, i);
+                }
+            }
+            WriteBatch batch = new WriteBatch();
+            long delta = 0;
+            for (Map.Entry<String, Change<Void>> e : finalChange.entrySet()) {
+                byte[] skey = skeys.get(lastIndex.get(e.getKey()));
+                boolean had = existed.get(e.getKey());
+                Change<Void> c = e.getValue();
+                switch (c.action()) {
+                    case PUT -> {
+                        batch.put(skey, c.record().encoded());
+                        delta += had ? 0 : 1;
+                    }
+                    case DELETE -> {
+                        if (had) {
+                            batch.delete(skey);
+                            delta--;
+                        }
+                    }
+                    case KEEP -> {}
+                }
+            }
+            if (!batch.isEmpty()) {
+                engine.write(batch);
+                keyCount.addAndGet(delta);
+            }
+            return result.reply();
+        } finally {
+            for (int i = order.length - 1; i >= 0; i--) {
+                stripes[order[i]].unlock();
+            }
+        }
+    }
+
+    @Override
+    public long size() {
+        return keyCount.get();
+    }
+
+    @Override
+    public ScanPage scan(long cursor, int count, Predicate<byte[]> keyFilter, Predicate<Record> recordFilter) {
+        long now = clock.currentTimeMillis();
+        List<byte[]> out = new ArrayList<>();
+        List<byte[]> expired = new ArrayList<>();
+        int visited = 0;
+        long lastToken = 0;
+        long next = 0;
+        try (StorageIterator it = engine.iterator(StorageKeys.tokenStart(cursor), null)) {
+            for (; it.valid(); it.next()) {
+                long token = StorageKeys.token(it.key());
+                // Never stop inside a group of keys sharing a token: the cursor is a token.
+                if (visited >= count && token != lastToken) {
+                    next = token;
+                    break;
+                }
+                visited++;
+                lastToken = token;
+                Record r = Record.decode(it.value());
+                if (r.isExpired(now)) {
+                    expired.add(it.key());
+                    continue;
+                }
+                byte[] userKey = StorageKeys.userKey(it.key());
+                if ((keyFilter == null || keyFilter.test(userKey)) && (recordFilter == null || recordFilter.test(r))) {
+                    out.add(userKey);
+                }
+            }
+        }
+        for (byte[] skey : expired) {
+            reclaimIfExpired(skey);
+        }
+        return new ScanPage(next, out);
+    }
+
+    @Override
+    public byte[] randomKey() {
+        // Seek to a random token and take the next live key, wrapping once; bounded attempts so
+        // a key space full of expired keys cannot stall the caller.
+        for (int attempt = 0; attempt < 100; attempt++) {
+            byte[] skey = firstAtOrAfter(StorageKeys.tokenStart(random.nextLong()));
+            if (skey == null) {
+                skey = firstAtOrAfter(null);
+            }
+            if (skey == null) {
+                return null;
+            }
+            byte[] raw = engine.get(skey);
+            if (raw == null) {
+                continue;
+            }
+            if (Record.decode(raw).isExpired(clock.currentTimeMillis())) {
+                reclaimIfExpired(skey);
+                continue;
+            }
+            return StorageKeys.userKey(skey);
+        }
+        return null;
+    }
+
+    private byte[] firstAtOrAfter(byte[] from) {
+        try (StorageIterator it = engine.iterator(from, null)) {
+            return it.valid() ? it.key() : null;
+        }
+    }
+
+    @Override
+    public void flushAll() {
+        engine.clear();
+        keyCount.set(0);
+    }
+
+    /**
+     * Examines up to {@code maxKeys} keys from where the previous cycle stopped and removes the
+     * expired ones. Returns the number removed. Bounded work per call, so the caller (a
+     * scheduled task) controls the cost, like Redis's active expire cycle.
+     */
+    public int activeExpireCycle(int maxKeys) {
+        long now = clock.currentTimeMillis();
+        List<byte[]> expired = new ArrayList<>();
+        synchronized (expireCursorLock) {
+            int seen = 0;
+            byte[] resumeAt = null;
+            try (StorageIterator it = engine.iterator(expireCursor, null)) {
+                for (; it.valid(); it.next()) {
+                    if (seen++ >= maxKeys) {
+                        resumeAt = it.key();
+                        break;
+                    }
+                    Record r = Record.decode(it.value());
+                    if (r.isExpired(now)) {
+                        expired.add(it.key());
+                    }
+                }
+            }
+            expireCursor = resumeAt;
+        }
+        int removed = 0;
+        for (byte[] skey : expired) {
+            if (reclaimIfExpired(skey)) {
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    @Override
+    public Map<String, String> storageStats() {
+        return engine.stats();
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("expired_keys", expiredKeys.get());
+        m.put("keyspace_hits", hits.sum());
+        m.put("keyspace_misses", misses.sum());
+        return m;
+    }
+}
