@@ -23,12 +23,73 @@ public final class CommandTable {
     private static final Logger log = LoggerFactory.getLogger(CommandTable.class);
 
     private final Map<String, CommandSpec> commands = new LinkedHashMap<>();
+    /**
+     * Open-addressed index by ASCII-case-folded name bytes, so dispatch finds a command without
+     * allocating a String per request. Rebuilt on register (start-up only).
+     */
+    private CommandSpec[] index = new CommandSpec[0];
+    private byte[][] indexNames = new byte[0][];
 
     public CommandTable register(CommandSpec spec) {
         if (commands.putIfAbsent(spec.name(), spec) != null) {
             throw new IllegalStateException("command registered twice: " + spec.name());
         }
+        rebuildIndex();
         return this;
+    }
+
+    private void rebuildIndex() {
+        int size = Integer.highestOneBit(Math.max(16, commands.size() * 4)) * 2;
+        CommandSpec[] specs = new CommandSpec[size];
+        byte[][] names = new byte[size][];
+        for (CommandSpec c : commands.values()) {
+            byte[] n = c.name().getBytes(StandardCharsets.US_ASCII);
+            int i = foldedHash(n) & (size - 1);
+            while (specs[i] != null) {
+                i = (i + 1) & (size - 1);
+            }
+            specs[i] = c;
+            names[i] = n;
+        }
+        index = specs;
+        indexNames = names;
+    }
+
+    private static int foldedHash(byte[] b) {
+        int h = 0;
+        for (byte x : b) {
+            h = 31 * h + (x >= 'A' && x <= 'Z' ? x + 32 : x);
+        }
+        return h ^ (h >>> 16);
+    }
+
+    /** Finds a top-level command by its name as sent, ignoring ASCII case. */
+    public CommandSpec lookup(byte[] name) {
+        CommandSpec[] specs = index;
+        byte[][] names = indexNames;
+        int mask = specs.length - 1;
+        for (int i = foldedHash(name) & mask; specs[i] != null; i = (i + 1) & mask) {
+            if (equalsFolded(names[i], name)) {
+                return specs[i];
+            }
+        }
+        return null;
+    }
+
+    private static boolean equalsFolded(byte[] lower, byte[] any) {
+        if (lower.length != any.length) {
+            return false;
+        }
+        for (int i = 0; i < lower.length; i++) {
+            int c = any[i];
+            if (c >= 'A' && c <= 'Z') {
+                c += 32;
+            }
+            if (c != lower[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public CommandSpec lookup(String lowerName) {
@@ -45,8 +106,7 @@ public final class CommandTable {
 
     /** Runs one request, writing exactly one reply. */
     public void dispatch(CommandContext ctx, Request req, RespWriter out) {
-        String name = new String(req.arg(0), StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
-        CommandSpec spec = commands.get(name);
+        CommandSpec spec = lookup(req.arg(0));
         if (spec == null) {
             List<String> rest = new ArrayList<>();
             for (int i = 1; i < req.argc(); i++) {

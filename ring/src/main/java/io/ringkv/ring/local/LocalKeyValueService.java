@@ -67,7 +67,12 @@ public final class LocalKeyValueService implements KeyValueService {
     }
 
     private ReentrantLock stripe(byte[] storageKey) {
-        return stripes[Arrays.hashCode(storageKey) & (stripes.length - 1)];
+        // The token is already a good hash; keys sharing a hash tag share a stripe.
+        return stripes[stripeIndex(storageKey)];
+    }
+
+    private int stripeIndex(byte[] storageKey) {
+        return (int) StorageKeys.token(storageKey) & (stripes.length - 1);
     }
 
     @Override
@@ -154,7 +159,7 @@ public final class LocalKeyValueService implements KeyValueService {
             skeys.add(StorageKeys.encode(k));
         }
         // Lock stripes in index order so concurrent multi-key updates cannot deadlock.
-        int[] order = skeys.stream().mapToInt(k -> Arrays.hashCode(k) & (stripes.length - 1)).distinct().sorted().toArray();
+        int[] order = skeys.stream().mapToInt(this::stripeIndex).distinct().sorted().toArray();
         for (int s : order) {
             stripes[s].lock();
         }
