@@ -6,31 +6,59 @@ import io.ringkv.storage.StorageEngine;
 import io.ringkv.storage.StorageException;
 import io.ringkv.storage.StorageIterator;
 import io.ringkv.storage.WriteBatch;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * The volatile engine ({@code storage.engine: memory}): a concurrent skip list. Nothing
- * survives a restart. A read-write lock makes batches atomic with respect to snapshots:
- * single puts take the shared side, batches and snapshots the exclusive side. Point reads and
- * iterators take no lock (a reader may observe a batch half-applied, which only matters to
- * crash recovery, and this engine has none). A snapshot copies the map (O(n)); snapshots are
- * rare here (repair, streaming).
+ * The volatile engine ({@code storage.engine: memory}). Values live in a hash map, so point
+ * reads and overwrites cost O(1) like Redis's dict; a concurrent skip list of the keys keeps
+ * the order that iterators, SCAN and snapshots need. The two are kept in step per key by
+ * doing the skip-list change inside the hash map's per-key {@code compute}.
+ *
+ * <p>A read-write lock makes batches atomic with respect to snapshots: single puts take the
+ * shared side, batches, snapshots and clear the exclusive side. Point reads and iterators take
+ * no lock (a reader may observe a batch half-applied, which only matters to crash recovery,
+ * and this engine has none). A snapshot copies the data (O(n)); snapshots are rare here.
  */
 public final class MemoryEngine implements StorageEngine {
-    private final ConcurrentSkipListMap<byte[], byte[]> map = new ConcurrentSkipListMap<>(Bytes.COMPARATOR);
+    private final ConcurrentHashMap<Key, byte[]> values = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListSet<byte[]> order = new ConcurrentSkipListSet<>(Bytes.COMPARATOR);
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final AtomicLong approximateBytes = new AtomicLong();
     private volatile boolean closed;
 
+    /** A byte[] with value equality, for the hash map. */
+    private static final class Key {
+        final byte[] bytes;
+        final int hash;
+
+        Key(byte[] bytes) {
+            this.bytes = bytes;
+            this.hash = Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.hash == hash && Arrays.equals(k.bytes, bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
     @Override
     public byte[] get(byte[] key) {
         checkOpen();
-        return map.get(key);
+        return values.get(new Key(key));
     }
 
     @Override
@@ -38,10 +66,28 @@ public final class MemoryEngine implements StorageEngine {
         checkOpen();
         lock.readLock().lock();
         try {
-            account(key, map.put(key, value), value);
+            putUnlocked(key, value);
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    private void putUnlocked(byte[] key, byte[] value) {
+        values.compute(new Key(key), (k, previous) -> {
+            if (previous == null) {
+                order.add(k.bytes);
+            }
+            account(k.bytes, previous, value);
+            return value;
+        });
+    }
+
+    private void deleteUnlocked(byte[] key) {
+        values.computeIfPresent(new Key(key), (k, previous) -> {
+            order.remove(k.bytes);
+            account(k.bytes, previous, null);
+            return null;
+        });
     }
 
     @Override
@@ -49,7 +95,7 @@ public final class MemoryEngine implements StorageEngine {
         checkOpen();
         lock.readLock().lock();
         try {
-            account(key, map.remove(key), null);
+            deleteUnlocked(key);
         } finally {
             lock.readLock().unlock();
         }
@@ -62,9 +108,9 @@ public final class MemoryEngine implements StorageEngine {
         try {
             for (WriteBatch.Op op : batch.ops()) {
                 if (op.isDelete()) {
-                    account(op.key(), map.remove(op.key()), null);
+                    deleteUnlocked(op.key());
                 } else {
-                    account(op.key(), map.put(op.key(), op.value()), op.value());
+                    putUnlocked(op.key(), op.value());
                 }
             }
         } finally {
@@ -86,16 +132,16 @@ public final class MemoryEngine implements StorageEngine {
     @Override
     public StorageIterator iterator(byte[] fromInclusive, byte[] toExclusive) {
         checkOpen();
-        return new MapIterator(map, fromInclusive, toExclusive);
+        return new LiveIterator(fromInclusive, toExclusive);
     }
 
     @Override
     public Snapshot snapshot() {
         checkOpen();
-        ConcurrentSkipListMap<byte[], byte[]> copy;
+        ConcurrentSkipListMap<byte[], byte[]> copy = new ConcurrentSkipListMap<>(Bytes.COMPARATOR);
         lock.writeLock().lock();
         try {
-            copy = map.clone();
+            values.forEach((k, v) -> copy.put(k.bytes, v));
         } finally {
             lock.writeLock().unlock();
         }
@@ -130,7 +176,8 @@ public final class MemoryEngine implements StorageEngine {
         checkOpen();
         lock.writeLock().lock();
         try {
-            map.clear();
+            values.clear();
+            order.clear();
             approximateBytes.set(0);
         } finally {
             lock.writeLock().unlock();
@@ -166,7 +213,71 @@ public final class MemoryEngine implements StorageEngine {
         }
     }
 
-    /** Weakly consistent cursor over a sub-map; sees concurrent writes or not, never fails. */
+    /** Weakly consistent cursor over the live key order; values looked up as it goes. */
+    private final class LiveIterator implements StorageIterator {
+        private final byte[] from;
+        private final byte[] to;
+        private byte[] key;
+        private byte[] value;
+
+        LiveIterator(byte[] from, byte[] to) {
+            this.from = from;
+            this.to = to;
+            position(from == null ? first() : order.ceiling(from));
+        }
+
+        private byte[] first() {
+            return order.isEmpty() ? null : order.ceiling(new byte[0]);
+        }
+
+        /** Moves to {@code candidate} or the next key still present, within the range. */
+        private void position(byte[] candidate) {
+            while (candidate != null && (to == null || Bytes.compare(candidate, to) < 0)) {
+                byte[] v = values.get(new Key(candidate));
+                if (v != null) {
+                    key = candidate;
+                    value = v;
+                    return;
+                }
+                candidate = order.higher(candidate);
+            }
+            key = null;
+            value = null;
+        }
+
+        @Override
+        public boolean valid() {
+            return key != null;
+        }
+
+        @Override
+        public byte[] key() {
+            return key;
+        }
+
+        @Override
+        public byte[] value() {
+            return value;
+        }
+
+        @Override
+        public void next() {
+            position(order.higher(key));
+        }
+
+        @Override
+        public void seek(byte[] target) {
+            if (from != null && Bytes.compare(target, from) < 0) {
+                target = from;
+            }
+            position(order.ceiling(target));
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    /** Weakly consistent cursor over a snapshot's map. */
     private static final class MapIterator implements StorageIterator {
         private final NavigableMap<byte[], byte[]> map;
         private final byte[] from;
