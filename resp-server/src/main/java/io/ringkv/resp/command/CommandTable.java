@@ -4,11 +4,9 @@ import io.ringkv.resp.protocol.Request;
 import io.ringkv.resp.protocol.RespWriter;
 import io.ringkv.storage.StorageException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -108,11 +106,7 @@ public final class CommandTable {
     public void dispatch(CommandContext ctx, Request req, RespWriter out) {
         CommandSpec spec = lookup(req.arg(0));
         if (spec == null) {
-            List<String> rest = new ArrayList<>();
-            for (int i = 1; i < req.argc(); i++) {
-                rest.add(req.argString(i));
-            }
-            out.error(RedisErrors.unknownCommand(req.argString(0), rest));
+            out.error(RedisErrors.unknownCommand(req.arg(0), req.args().subList(1, req.argc())));
             return;
         }
         if (spec.isContainer() && !(req.argc() == 1 && spec.handler() != null)) {
@@ -122,7 +116,7 @@ public final class CommandTable {
             }
             CommandSpec sub = spec.subcommands().get(Args.lower(req.arg(1)));
             if (sub == null) {
-                out.error(RedisErrors.unknownSubcommand(req.argString(1), req.argString(0).toUpperCase(Locale.ROOT)));
+                out.error(RedisErrors.unknownSubcommand(req.arg(1), RedisErrors.cString(req.arg(0), Integer.MAX_VALUE).toUpperCase(Locale.ROOT)));
                 return;
             }
             spec = sub;
@@ -141,7 +135,7 @@ public final class CommandTable {
             spec.handler().execute(ctx, req, out);
         } catch (StorageException e) {
             log.error("storage failure running {}", spec.fullName(), e);
-            out.error("ERR storage failure: " + e.getMessage());
+            out.error(RedisErrors.storageFailure(e.getMessage()));
         }
     }
 }

@@ -186,11 +186,16 @@ public final class ConnectionCommands {
     }
 
     private static void select(CommandContext c, Request r, RespWriter out) {
+        // Redis's getIntFromObjectOrReply: not an integer, or an integer outside C's int range.
         long db;
         try {
             db = Args.parseLong(r.arg(1));
         } catch (Args.NotANumber e) {
             out.error(RedisErrors.NOT_INTEGER);
+            return;
+        }
+        if (db < Integer.MIN_VALUE || db > Integer.MAX_VALUE) {
+            out.error(RedisErrors.outOfRange(Integer.MIN_VALUE, Integer.MAX_VALUE));
             return;
         }
         if (db != 0) {
@@ -234,11 +239,11 @@ public final class ConnectionCommands {
         String value = r.argString(3);
         boolean isName = r.argIs(2, "lib-name");
         if (!isName && !r.argIs(2, "lib-ver")) {
-            out.error("ERR Unrecognized option '" + r.argString(2) + "'");
+            out.error(RedisErrors.clientSetInfoUnknownOption(r.arg(2)));
             return;
         }
         if (!validName(value)) {
-            out.error("ERR " + (isName ? "lib-name" : "lib-ver") + " cannot contain spaces, newlines or special characters.");
+            out.error(RedisErrors.clientSetInfoInvalid(isName ? "lib-name" : "lib-ver"));
             return;
         }
         if (isName) {
@@ -271,43 +276,50 @@ public final class ConnectionCommands {
                 + " user=default redir=-1 resp=" + c.protocol() + " lib-name=" + c.libName() + " lib-ver=" + c.libVer();
     }
 
+    /** Redis's client types, as CLIENT LIST TYPE and CLIENT KILL TYPE accept them. */
+    private static final List<String> CLIENT_TYPES = List.of("normal", "master", "replica", "slave", "pubsub");
+
+    private static boolean isClientType(byte[] t) {
+        return CLIENT_TYPES.contains(Args.lower(t));
+    }
+
+    /** CLIENT LIST [TYPE t | ID id...], parsed exactly as Redis's clientCommand does. */
     private static void clientList(CommandContext c, Request r, RespWriter out) {
-        List<Long> ids = null;
-        for (int j = 2; j < r.argc(); j++) {
-            if (r.argIs(j, "type") && j + 1 < r.argc()) {
-                String type = r.argString(++j).toLowerCase(java.util.Locale.ROOT);
-                if (!List.of("normal", "master", "replica", "slave", "pubsub").contains(type)) {
-                    out.error("ERR Unknown client type '" + r.argString(j) + "'");
-                    return;
-                }
-                if (!type.equals("normal")) {
-                    out.verbatim("");
-                    return;
-                }
-            } else if (r.argIs(j, "id") && j + 1 < r.argc()) {
-                ids = new ArrayList<>();
-                for (j = j + 1; j < r.argc(); j++) {
-                    try {
-                        long id = Args.parseLong(r.arg(j));
-                        if (id <= 0) {
-                            throw new Args.NotANumber();
-                        }
-                        ids.add(id);
-                    } catch (Args.NotANumber e) {
-                        out.error("ERR Invalid client ID");
-                        return;
-                    }
-                }
-            } else {
-                out.error(RedisErrors.SYNTAX);
-                return;
-            }
-        }
-        StringBuilder sb = new StringBuilder();
         List<CommandContext> all = new ArrayList<>(c.server().clients());
         all.sort((a, b) -> Long.compare(a.id(), b.id()));
-        for (CommandContext x : all) {
-            if (ids == null || ids.contains(x.id())) {
+        StringBuilder sb = new StringBuilder();
+        if (r.argc() == 4 && r.argIs(2, "type")) {
+            if (!isClientType(r.arg(3))) {
+                out.error(RedisErrors.unknownClientType(r.arg(3)));
+                return;
+            }
+            // Every RingKV connection is a normal client: other types list nothing.
+            if (!r.argIs(3, "normal")) {
+                all.clear();
+            }
+            for (CommandContext x : all) {
+                sb.append(clientLine(x)).append('\n');
+            }
+        } else if (r.argc() > 3 && r.argIs(2, "id")) {
+            // Ids are printed in the order given, repeats included; any integer is a valid id.
+            for (int j = 3; j < r.argc(); j++) {
+                long id;
+                try {
+                    id = Args.parseLong(r.arg(j));
+                } catch (Args.NotANumber e) {
+                    out.error(RedisErrors.INVALID_CLIENT_ID);
+                    return;
+                }
+                CommandContext x = c.server().client(id);
+                if (x != null) {
+                    sb.append(clientLine(x)).append('\n');
+                }
+            }
+        } else if (r.argc() != 2) {
+            out.error(RedisErrors.SYNTAX);
+            return;
+        } else {
+            for (CommandContext x : all) {
                 sb.append(clientLine(x)).append('\n');
             }
         }
@@ -327,33 +339,41 @@ public final class ConnectionCommands {
             out.error(RedisErrors.NO_SUCH_CLIENT);
             return;
         }
+        if (r.argc() % 2 != 0) {
+            out.error(RedisErrors.SYNTAX);
+            return;
+        }
         Long id = null;
         String addr = null;
         String laddr = null;
-        String user = null;
+        boolean normalType = true;
         boolean skipMe = true;
         for (int j = 2; j < r.argc(); j += 2) {
-            if (j + 1 >= r.argc()) {
-                out.error(RedisErrors.SYNTAX);
-                return;
-            }
             String v = r.argString(j + 1);
             if (r.argIs(j, "id")) {
                 try {
                     id = Args.parseLong(r.arg(j + 1));
                 } catch (Args.NotANumber e) {
-                    out.error("ERR client-id should be greater than 0");
+                    id = 0L;
+                }
+                if (id < 1) {
+                    out.error(RedisErrors.CLIENT_ID_NOT_POSITIVE);
                     return;
                 }
+            } else if (r.argIs(j, "type")) {
+                if (!isClientType(r.arg(j + 1))) {
+                    out.error(RedisErrors.unknownClientType(r.arg(j + 1)));
+                    return;
+                }
+                normalType = r.argIs(j + 1, "normal");
             } else if (r.argIs(j, "addr")) {
                 addr = v;
             } else if (r.argIs(j, "laddr")) {
                 laddr = v;
             } else if (r.argIs(j, "user")) {
-                user = v;
-            } else if (r.argIs(j, "type")) {
-                if (!v.equalsIgnoreCase("normal")) {
-                    out.integer(0);
+                // RingKV has one user, "default" (no ACLs yet).
+                if (!v.equals("default")) {
+                    out.error(RedisErrors.noSuchUser(r.arg(j + 1)));
                     return;
                 }
             } else if (r.argIs(j, "skipme")) {
@@ -372,9 +392,8 @@ public final class ConnectionCommands {
         }
         long killed = 0;
         for (CommandContext x : new ArrayList<>(c.server().clients())) {
-            if ((id != null && x.id() != id) || (addr != null && !x.addr().equals(addr))
-                    || (laddr != null && !x.laddr().equals(laddr)) || (user != null && !user.equals("default"))
-                    || (skipMe && x == c)) {
+            if (!normalType || (id != null && x.id() != id) || (addr != null && !x.addr().equals(addr))
+                    || (laddr != null && !x.laddr().equals(laddr)) || (skipMe && x == c)) {
                 continue;
             }
             kill(c, x);

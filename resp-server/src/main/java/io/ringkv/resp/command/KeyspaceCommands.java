@@ -193,12 +193,9 @@ public final class KeyspaceCommands {
             return;
         }
         long at = rec.expireAtMillis();
-        if (absolute) {
-            out.integer(millis ? at : at / 1000);
-            return;
-        }
-        long left = Math.max(0, at - c.server().clock().currentTimeMillis());
-        out.integer(millis ? left : (left + 500) / 1000);
+        long ms = absolute ? at : Math.max(0, at - c.server().clock().currentTimeMillis());
+        // Redis rounds to the nearest second for TTL and EXPIRETIME alike.
+        out.integer(millis ? ms : (ms + 500) / 1000);
     }
 
     private static void persist(CommandContext c, Request r, RespWriter out) {
@@ -222,8 +219,8 @@ public final class KeyspaceCommands {
     private static void scan(CommandContext c, Request r, RespWriter out) {
         long cursor;
         try {
-            cursor = Long.parseUnsignedLong(r.argString(1));
-        } catch (NumberFormatException e) {
+            cursor = Args.parseScanCursor(r.arg(1));
+        } catch (Args.NotANumber e) {
             out.error(RedisErrors.INVALID_CURSOR);
             return;
         }

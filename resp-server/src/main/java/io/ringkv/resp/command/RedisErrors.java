@@ -33,6 +33,8 @@ public final class RedisErrors {
     public static final String CLIENT_NAME_INVALID =
             "ERR Client names cannot contain spaces, newlines or special characters.";
     public static final String NO_SUCH_CLIENT = "ERR No such client";
+    public static final String INVALID_CLIENT_ID = "ERR Invalid client ID";
+    public static final String CLIENT_ID_NOT_POSITIVE = "ERR client-id should be greater than 0";
     public static final String CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
     public static final String SELECT_NOT_ALLOWED = "ERR SELECT is not allowed in cluster mode";
     public static final String EXPIRE_NX_CONFLICT = "ERR NX and XX, GT or LT options at the same time are not compatible";
@@ -57,20 +59,29 @@ public final class RedisErrors {
         return "ERR Unsupported option " + option;
     }
 
-    public static String unknownSubcommand(String sub, String commandUpper) {
-        return "ERR unknown subcommand '" + truncate(sub, 128) + "'. Try " + commandUpper + " HELP.";
+    public static String unknownSubcommand(byte[] sub, String commandUpper) {
+        return "ERR unknown subcommand '" + cString(sub, 128) + "'. Try " + commandUpper + " HELP.";
     }
 
-    /** Redis's text for an unknown command: the name, then up to ~128 bytes of arguments. */
-    public static String unknownCommand(String name, java.util.List<String> args) {
-        StringBuilder sb = new StringBuilder();
-        for (String a : args) {
-            if (sb.length() >= 128) {
+    /**
+     * Redis's text for an unknown command: the name, then the arguments while fewer than 128
+     * bytes have been written. Redis formats them with C's {@code %.*s}, so each stops at its
+     * first NUL byte and is cut to the bytes still allowed.
+     */
+    public static String unknownCommand(byte[] name, java.util.List<byte[]> args) {
+        java.io.ByteArrayOutputStream sb = new java.io.ByteArrayOutputStream();
+        for (byte[] a : args) {
+            if (sb.size() >= 128) {
                 break;
             }
-            sb.append('\'').append(truncate(a, 128 - sb.length())).append("' ");
+            int room = 128 - sb.size(); // measured before the opening quote, as Redis does
+            sb.write('\'');
+            sb.writeBytes(cBytes(a, room));
+            sb.write('\'');
+            sb.write(' ');
         }
-        return "ERR unknown command '" + truncate(name, 128) + "', with args beginning with: " + sb;
+        return "ERR unknown command '" + cString(name, 128) + "', with args beginning with: "
+                + new String(sb.toByteArray(), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** For Redis features RingKV does not offer yet: a clear error, never a silent success. */
@@ -82,11 +93,56 @@ public final class RedisErrors {
         return "ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'";
     }
 
+    /** Redis's getRangeLongFromObjectOrReply without a custom message (e.g. SELECT's int). */
+    public static String outOfRange(long min, long max) {
+        return "ERR value is out of range, value must between " + min + " and " + max;
+    }
+
+    public static String unknownClientType(byte[] type) {
+        return "ERR Unknown client type '" + cString(type, Integer.MAX_VALUE) + "'";
+    }
+
+    public static String noSuchUser(byte[] user) {
+        return "ERR No such user '" + cString(user, Integer.MAX_VALUE) + "'";
+    }
+
+    public static String clientSetInfoUnknownOption(byte[] option) {
+        return "ERR Unrecognized option '" + cString(option, Integer.MAX_VALUE) + "'";
+    }
+
+    public static String clientSetInfoInvalid(String option) {
+        return "ERR " + option + " cannot contain spaces, newlines or special characters.";
+    }
+
+    public static final String CONFIG_REWRITE_NO_FILE = "ERR The server is running without a config file";
+    public static final String NO_SHUTDOWN_IN_PROGRESS = "ERR No shutdown in progress.";
+    public static final String INVALID_COMMAND = "ERR Invalid command specified";
+    public static final String INVALID_COMMAND_ARITY = "ERR Invalid number of arguments specified for command";
+    public static final String COMMAND_HAS_NO_KEYS = "ERR The command has no key arguments";
+
+    /** RingKV's own: the storage engine failed (I/O error, corruption); details are logged. */
+    public static String storageFailure(String detail) {
+        return "ERR storage failure: " + detail;
+    }
+
+    public static String configSetFailed(String name, String why) {
+        return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why;
+    }
+
     public static String helloSyntax(String option) {
         return "ERR Syntax error in HELLO option '" + option + "'";
     }
 
-    private static String truncate(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, Math.max(0, max));
+    /** An argument as C's {@code %.<max>s} prints it: up to the first NUL, at most max bytes. */
+    private static byte[] cBytes(byte[] b, int max) {
+        int n = 0;
+        while (n < b.length && n < max && b[n] != 0) {
+            n++;
+        }
+        return java.util.Arrays.copyOf(b, n);
+    }
+
+    static String cString(byte[] b, int max) {
+        return new String(cBytes(b, max), java.nio.charset.StandardCharsets.UTF_8);
     }
 }

@@ -8,6 +8,7 @@ import static io.ringkv.resp.command.CommandSpec.command;
 
 import io.ringkv.common.GlobMatcher;
 import io.ringkv.resp.config.ConfigParam;
+import io.ringkv.resp.config.ServerConfig;
 import io.ringkv.resp.protocol.Request;
 import io.ringkv.resp.protocol.RespWriter;
 import java.lang.management.ManagementFactory;
@@ -45,7 +46,7 @@ public final class ServerCommands {
                 .sub(command("resetstat", 2).flags(ADMIN, NOSCRIPT, LOADING, STALE).doc("server", "2.0.0", "O(1)", "Resets the server's statistics.")
                         .handler((c, r, o) -> o.ok()))
                 .sub(command("rewrite", 2).flags(ADMIN, NOSCRIPT, LOADING, STALE).doc("server", "2.8.0", "O(1)",
-                        "Persists the effective configuration to file.").handler((c, r, o) -> o.error("ERR The server is running without a config file")))
+                        "Persists the effective configuration to file.").handler((c, r, o) -> o.error(RedisErrors.CONFIG_REWRITE_NO_FILE)))
                 .sub(command("help", 2).flags(LOADING, STALE).doc("server", "5.0.0", "O(1)", "Returns helpful text about the different subcommands.")
                         .handler((c, r, o) -> help(o, "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                                 "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
@@ -111,7 +112,7 @@ public final class ServerCommands {
     private static void shutdown(CommandContext c, Request r, RespWriter out) {
         for (int j = 1; j < r.argc(); j++) {
             if (r.argIs(j, "abort")) {
-                out.error("ERR No shutdown in progress.");
+                out.error(RedisErrors.NO_SHUTDOWN_IN_PROGRESS);
                 return;
             }
             if (!(r.argIs(j, "nosave") || r.argIs(j, "save") || r.argIs(j, "now") || r.argIs(j, "force"))) {
@@ -274,20 +275,34 @@ public final class ServerCommands {
 
     // ---- CONFIG ----
 
+    /**
+     * CONFIG GET as Redis 7 answers it: a name without glob characters is looked up directly
+     * and echoed as the client spelled it; patterns match case-insensitively and answer the
+     * canonical names. A parameter is reported once, however many arguments match it.
+     */
     private static void configGet(CommandContext c, Request r, RespWriter out) {
-        Map<String, String> found = new LinkedHashMap<>();
+        Map<String, String[]> found = new LinkedHashMap<>();
         for (int i = 2; i < r.argc(); i++) {
-            byte[] pat = r.argString(i).toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8);
+            String arg = r.argString(i);
+            String lower = arg.toLowerCase(Locale.ROOT);
+            boolean glob = lower.indexOf('*') >= 0 || lower.indexOf('?') >= 0 || lower.indexOf('[') >= 0;
+            if (!glob) {
+                if (ServerConfig.param(lower) != null && !found.containsKey(lower)) {
+                    found.put(lower, new String[] {arg, c.server().config().get(lower)});
+                }
+                continue;
+            }
+            byte[] pat = lower.getBytes(StandardCharsets.UTF_8);
             for (ConfigParam p : c.server().config().params()) {
-                if (GlobMatcher.matches(pat, p.name().getBytes(StandardCharsets.UTF_8), true)) {
-                    found.put(p.name(), c.server().config().get(p.name()));
+                if (!found.containsKey(p.name()) && GlobMatcher.matches(pat, p.name().getBytes(StandardCharsets.UTF_8), true)) {
+                    found.put(p.name(), new String[] {p.name(), c.server().config().get(p.name())});
                 }
             }
         }
         out.mapHeader(found.size());
-        for (Map.Entry<String, String> e : found.entrySet()) {
-            out.bulk(e.getKey());
-            out.bulk(e.getValue());
+        for (String[] e : found.values()) {
+            out.bulk(e[0]);
+            out.bulk(e[1]);
         }
     }
 
@@ -301,23 +316,23 @@ public final class ServerCommands {
         for (int i = 2; i < r.argc(); i += 2) {
             String name = r.argString(i).toLowerCase(Locale.ROOT);
             String value = r.argString(i + 1);
-            ConfigParam p = io.ringkv.resp.config.ServerConfig.param(name);
+            ConfigParam p = ServerConfig.param(name);
             if (p == null) {
                 out.error(RedisErrors.unknownConfigParameter(r.argString(i)));
                 return;
             }
             if (!p.mutable()) {
-                out.error("ERR CONFIG SET failed (possibly related to argument '" + name + "') - can't set immutable config");
+                out.error(RedisErrors.configSetFailed(name, "can't set immutable config"));
                 return;
             }
             if (pending.containsKey(name)) {
-                out.error("ERR CONFIG SET failed (possibly related to argument '" + name + "') - duplicate parameter");
+                out.error(RedisErrors.configSetFailed(name, "duplicate parameter"));
                 return;
             }
             try {
                 p.normalise(value);
             } catch (IllegalArgumentException e) {
-                out.error("ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + e.getMessage());
+                out.error(RedisErrors.configSetFailed(name, e.getMessage()));
                 return;
             }
             pending.put(name, value);
@@ -461,16 +476,16 @@ public final class ServerCommands {
     private static void commandGetKeys(CommandContext c, Request r, RespWriter out) {
         CommandSpec s = find(c, r.argString(2));
         if (s == null) {
-            out.error("ERR Invalid command specified");
+            out.error(RedisErrors.INVALID_COMMAND);
             return;
         }
         int argc = r.argc() - 2;
         if (!s.arityAccepts(argc)) {
-            out.error("ERR Invalid number of arguments specified for command");
+            out.error(RedisErrors.INVALID_COMMAND_ARITY);
             return;
         }
         if (s.firstKey() == 0) {
-            out.error("ERR The command has no key arguments");
+            out.error(RedisErrors.COMMAND_HAS_NO_KEYS);
             return;
         }
         int last = s.lastKey() < 0 ? argc + s.lastKey() : s.lastKey();

@@ -441,13 +441,8 @@ public final class StringCommands {
     }
 
     private static void incrByFloat(CommandContext c, Request r, RespWriter out) {
-        BigDecimal by;
-        try {
-            by = Args.parseDecimal(r.arg(2));
-        } catch (Args.NotANumber e) {
-            out.error(RedisErrors.NOT_FLOAT);
-            return;
-        }
+        // Redis checks the stored value before the increment; both report the same error.
+        byte[] incrText = r.arg(2);
         Object reply = kv(c).update(r.arg(1), (cur, now) -> {
             BigDecimal value = BigDecimal.ZERO;
             if (cur != null) {
@@ -459,14 +454,19 @@ public final class StringCommands {
                 } catch (Args.NotANumber e) {
                     return Change.keep(Status.NOT_FLOAT);
                 }
-                if (value == null) {
-                    return Change.keep(Status.NOT_FLOAT);
-                }
             }
-            if (by == null) {
+            BigDecimal by;
+            try {
+                by = Args.parseDecimal(incrText);
+            } catch (Args.NotANumber e) {
+                return Change.keep(Status.NOT_FLOAT);
+            }
+            // null is an infinity (accepted by strtold); any sum with one is inf or NaN.
+            BigDecimal sum = value == null || by == null ? null : Args.addLongDouble(value, by);
+            if (sum == null) {
                 return Change.keep(Status.NAN);
             }
-            String text = Args.formatHuman(value.add(by));
+            String text = Args.formatHuman(sum);
             long deadline = cur == null ? 0 : cur.expireAtMillis();
             return Change.put(Record.string(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII), now, deadline), text);
         });
@@ -570,7 +570,8 @@ public final class StringCommands {
             if (patch.length == 0) {
                 return Change.keep((long) curLen);
             }
-            if (offset + patch.length > max) {
+            // Redis's checkStringLength: the sum may overflow for offsets near 2^63.
+            if (offset > max - patch.length) {
                 return Change.keep(Status.TOO_LONG);
             }
             int newLen = (int) Math.max(curLen, offset + patch.length);

@@ -120,6 +120,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             pending = null;
         }
+        ctx.flush(); // replies written mid-batch by channelRead (REPLY_BATCH_BYTES) are not flushed yet
         ctx.fireChannelReadComplete();
     }
 

@@ -1,0 +1,38 @@
+package io.ringkv.resp.command;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Error texts built from client bytes follow Redis's C formatting (%.*s, NUL-terminated). */
+class RedisErrorsTest {
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void unknownCommandQuotesArgumentsUntilAbout128Bytes() {
+        assertThat(RedisErrors.unknownCommand(b("FOO"), List.of(b("x"), b("y"))))
+                .isEqualTo("ERR unknown command 'FOO', with args beginning with: 'x' 'y' ");
+        assertThat(RedisErrors.unknownCommand(b("FOO"), List.of()))
+                .isEqualTo("ERR unknown command 'FOO', with args beginning with: ");
+        // The first argument may use all 128 bytes; the room is measured before its quote.
+        String a137 = "a".repeat(137);
+        assertThat(RedisErrors.unknownCommand(b("FOO"), List.of(b(a137), b("b"))))
+                .isEqualTo("ERR unknown command 'FOO', with args beginning with: '" + "a".repeat(128) + "' ");
+        String a127 = "a".repeat(127);
+        assertThat(RedisErrors.unknownCommand(b("FOO"), List.of(b(a127), b("bcd"), b("efg"))))
+                .isEqualTo("ERR unknown command 'FOO', with args beginning with: '" + a127 + "' ");
+    }
+
+    @Test
+    void argumentsAndNamesStopAtNulAsCStrings() {
+        assertThat(RedisErrors.unknownCommand(b("FOO"), List.of(b("with\u0000nul"))))
+                .isEqualTo("ERR unknown command 'FOO', with args beginning with: 'with' ");
+        assertThat(RedisErrors.unknownCommand(b("F\u0000OO"), List.of()))
+                .isEqualTo("ERR unknown command 'F', with args beginning with: ");
+        assertThat(RedisErrors.unknownSubcommand(b("x\u0000y"), "CLIENT")).isEqualTo("ERR unknown subcommand 'x'. Try CLIENT HELP.");
+    }
+}
