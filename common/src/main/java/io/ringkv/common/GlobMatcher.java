@@ -3,7 +3,8 @@ package io.ringkv.common;
 /**
  * Redis's {@code stringmatchlen}: glob matching over bytes with {@code *}, {@code ?},
  * {@code [abc]}, {@code [^abc]}, {@code [a-z]} and backslash escapes, with Redis's quirks
- * (an unterminated '[' matches up to the end of the pattern, ranges may be reversed).
+ * (an unterminated '[' matches up to the end of the pattern, ranges may be reversed, range
+ * bounds compare as signed chars).
  * Recursion on '*' is bounded by the pattern's stars, as in Redis 7.
  */
 public final class GlobMatcher {
@@ -62,9 +63,11 @@ public final class GlobMatcher {
                         } else if (p[pi] == ']') {
                             break;
                         } else if (pi + 2 < plen && p[pi + 1] == '-') {
-                            int start = p[pi] & 0xFF;
-                            int end = p[pi + 2] & 0xFF;
-                            int c = s[si] & 0xFF;
+                            // Redis compares C chars, which are signed on x86-64: bytes
+                            // 0x80-0xFF sort below 0x00 in a range such as [a-\xff].
+                            int start = p[pi];
+                            int end = p[pi + 2];
+                            int c = s[si];
                             if (start > end) {
                                 int t = start;
                                 start = end;

@@ -32,6 +32,9 @@ import java.util.regex.Pattern;
  * &#64;repeat 100 INCR c               the command 100 times in one write
  * &#64;differs ID CMD [=> "reply"]      an intended difference (see IntendedDifference): not
  *                                 compared; RingKV's reply checked if given
+ * &#64;knownbug WHERE CMD               a RingKV bug in code this suite's owners do not own, reported
+ *                                 to its owner (WHERE): printed, and the line fails once the
+ *                                 replies match, so it is turned back into a plain line
  * &#64;sleep 150                       pause (ms, at most 2000), for expiry
  * &#64;scanall COUNT 2 MATCH k*        a full SCAN iteration with these options on each server;
  *                                 the sets of keys returned (or the error) are compared
@@ -43,7 +46,7 @@ import java.util.regex.Pattern;
 final class Corpus {
     enum Mode { EXACT, SORTED, SHAPE, APPROX, MASK }
 
-    enum Kind { COMMANDS, RAW, CLOSED, DIFFERS, SLEEP, SCAN_ALL }
+    enum Kind { COMMANDS, RAW, CLOSED, DIFFERS, KNOWN_BUG, SLEEP, SCAN_ALL }
 
     /** One command sent to both servers, and how its replies are compared. */
     record Command(byte[][] args, Mode mode, long tolerance, Set<String> maskFields) {
@@ -199,6 +202,11 @@ final class Corpus {
                 copies.add(c);
             }
             return new Step(file, lineNo, line, Kind.COMMANDS, copies, null, 0, null, null, 0);
+        }
+        if (word.equals("@knownbug")) {
+            String[] whereRest = rest.split("\\s+", 2);
+            Command c = new Command(args(whereRest[1]), Mode.EXACT, 0, Set.of());
+            return new Step(file, lineNo, line, Kind.KNOWN_BUG, List.of(c), null, 0, null, null, 0);
         }
         if (word.equals("@differs")) {
             String[] idRest = rest.split("\\s+", 2);

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,11 +101,29 @@ public final class CommandTable {
         return commands.size();
     }
 
+    /**
+     * Writes an error whose text quotes client bytes verbatim, as Redis does (RespWriter's
+     * error(String) would re-encode non-UTF-8 bytes). CR and LF become spaces, as in Redis's
+     * addReplyErrorLength, so the reply cannot break the framing.
+     */
+    private static void binaryError(RespWriter out, byte[] message) {
+        byte[] m = message.clone();
+        for (int i = 0; i < m.length; i++) {
+            if (m[i] == '\r' || m[i] == '\n') {
+                m[i] = ' ';
+            }
+        }
+        out.buffer().writeByte('-');
+        out.buffer().writeBytes(m);
+        out.buffer().writeByte('\r');
+        out.buffer().writeByte('\n');
+    }
+
     /** Runs one request, writing exactly one reply. */
     public void dispatch(CommandContext ctx, Request req, RespWriter out) {
         CommandSpec spec = lookup(req.arg(0));
         if (spec == null) {
-            out.error(RedisErrors.unknownCommand(req.arg(0), req.args().subList(1, req.argc())));
+            binaryError(out, RedisErrors.unknownCommand(req.arg(0), req.args().subList(1, req.argc())));
             return;
         }
         if (spec.isContainer() && !(req.argc() == 1 && spec.handler() != null)) {
@@ -116,7 +133,7 @@ public final class CommandTable {
             }
             CommandSpec sub = spec.subcommands().get(Args.lower(req.arg(1)));
             if (sub == null) {
-                out.error(RedisErrors.unknownSubcommand(req.arg(1), RedisErrors.cString(req.arg(0), Integer.MAX_VALUE).toUpperCase(Locale.ROOT)));
+                binaryError(out, RedisErrors.unknownSubcommand(req.arg(1), req.arg(0)));
                 return;
             }
             spec = sub;

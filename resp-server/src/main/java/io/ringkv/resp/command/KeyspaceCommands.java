@@ -194,8 +194,9 @@ public final class KeyspaceCommands {
         }
         long at = rec.expireAtMillis();
         long ms = absolute ? at : Math.max(0, at - c.server().clock().currentTimeMillis());
-        // Redis rounds to the nearest second for TTL and EXPIRETIME alike.
-        out.integer(millis ? ms : (ms + 500) / 1000);
+        // Redis rounds to the nearest second for TTL and EXPIRETIME alike; written so that
+        // deadlines near Long.MAX_VALUE do not overflow ((ms + 500) / 1000 would).
+        out.integer(millis ? ms : ms / 1000 + (ms % 1000 >= 500 ? 1 : 0));
     }
 
     private static void persist(CommandContext c, Request r, RespWriter out) {

@@ -59,16 +59,33 @@ public final class RedisErrors {
         return "ERR Unsupported option " + option;
     }
 
-    public static String unknownSubcommand(byte[] sub, String commandUpper) {
-        return "ERR unknown subcommand '" + cString(sub, 128) + "'. Try " + commandUpper + " HELP.";
+    /**
+     * Redis's text for an unknown subcommand, as bytes: the subcommand is the client's, cut like
+     * C's {@code %.128s} and not necessarily UTF-8.
+     */
+    public static byte[] unknownSubcommand(byte[] sub, byte[] command) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        b.writeBytes(ascii("ERR unknown subcommand '"));
+        b.writeBytes(cBytes(sub, 128));
+        b.writeBytes(ascii("'. Try "));
+        byte[] upper = cBytes(command, Integer.MAX_VALUE);
+        for (int i = 0; i < upper.length; i++) {
+            if (upper[i] >= 'a' && upper[i] <= 'z') {
+                upper[i] -= 32;
+            }
+        }
+        b.writeBytes(upper);
+        b.writeBytes(ascii(" HELP."));
+        return b.toByteArray();
     }
 
     /**
-     * Redis's text for an unknown command: the name, then the arguments while fewer than 128
-     * bytes have been written. Redis formats them with C's {@code %.*s}, so each stops at its
-     * first NUL byte and is cut to the bytes still allowed.
+     * Redis's text for an unknown command, as bytes (names and arguments are the client's and
+     * need not be UTF-8): the name, then the arguments while fewer than 128 bytes have been
+     * written. Redis formats them with C's {@code %.*s}, so each stops at its first NUL byte
+     * and is cut to the bytes still allowed.
      */
-    public static String unknownCommand(byte[] name, java.util.List<byte[]> args) {
+    public static byte[] unknownCommand(byte[] name, java.util.List<byte[]> args) {
         java.io.ByteArrayOutputStream sb = new java.io.ByteArrayOutputStream();
         for (byte[] a : args) {
             if (sb.size() >= 128) {
@@ -80,8 +97,16 @@ public final class RedisErrors {
             sb.write('\'');
             sb.write(' ');
         }
-        return "ERR unknown command '" + cString(name, 128) + "', with args beginning with: "
-                + new String(sb.toByteArray(), java.nio.charset.StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        b.writeBytes(ascii("ERR unknown command '"));
+        b.writeBytes(cBytes(name, 128));
+        b.writeBytes(ascii("', with args beginning with: "));
+        b.writeBytes(sb.toByteArray());
+        return b.toByteArray();
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     /** For Redis features RingKV does not offer yet: a clear error, never a silent success. */

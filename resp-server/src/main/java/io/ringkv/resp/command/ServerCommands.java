@@ -110,15 +110,33 @@ public final class ServerCommands {
     }
 
     private static void shutdown(CommandContext c, Request r, RespWriter out) {
+        // Parse every flag before acting, as Redis does: "SHUTDOWN NOSAVE SAVE" or a flag next
+        // to ABORT is a syntax error, never a shutdown.
+        boolean abort = false;
+        boolean save = false;
+        boolean nosave = false;
+        boolean other = false;
         for (int j = 1; j < r.argc(); j++) {
             if (r.argIs(j, "abort")) {
-                out.error(RedisErrors.NO_SHUTDOWN_IN_PROGRESS);
-                return;
-            }
-            if (!(r.argIs(j, "nosave") || r.argIs(j, "save") || r.argIs(j, "now") || r.argIs(j, "force"))) {
+                abort = true;
+            } else if (r.argIs(j, "nosave")) {
+                nosave = true;
+            } else if (r.argIs(j, "save")) {
+                save = true;
+            } else if (r.argIs(j, "now") || r.argIs(j, "force")) {
+                other = true;
+            } else {
                 out.error(RedisErrors.SYNTAX);
                 return;
             }
+        }
+        if ((abort && (save || nosave || other)) || (save && nosave)) {
+            out.error(RedisErrors.SYNTAX);
+            return;
+        }
+        if (abort) {
+            out.error(RedisErrors.NO_SHUTDOWN_IN_PROGRESS);
+            return;
         }
         // Like Redis: no reply on success; the connection simply closes as the node stops.
         c.closeAfterReply();
@@ -307,8 +325,9 @@ public final class ServerCommands {
     }
 
     private static void configSet(CommandContext c, Request r, RespWriter out) {
+        // Redis answers an unpaired parameter with a syntax error (arity already checked).
         if ((r.argc() - 2) % 2 != 0) {
-            out.error(RedisErrors.wrongArity("config|set"));
+            out.error(RedisErrors.SYNTAX);
             return;
         }
         // Validate everything first so a multi-parameter CONFIG SET is all or nothing.

@@ -12,27 +12,37 @@ class RedisErrorsTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    private static String text(byte[] b) {
+        return new String(b, StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void clientBytesAreQuotedVerbatimEvenWhenNotUtf8() {
+        assertThat(RedisErrors.unknownCommand(b("FOO"), List.of(new byte[] {(byte) 0xff})))
+                .endsWith(new byte[] {'\'', (byte) 0xff, '\'', ' '});
+    }
+
     @Test
     void unknownCommandQuotesArgumentsUntilAbout128Bytes() {
-        assertThat(RedisErrors.unknownCommand(b("FOO"), List.of(b("x"), b("y"))))
+        assertThat(text(RedisErrors.unknownCommand(b("FOO"), List.of(b("x"), b("y")))))
                 .isEqualTo("ERR unknown command 'FOO', with args beginning with: 'x' 'y' ");
-        assertThat(RedisErrors.unknownCommand(b("FOO"), List.of()))
+        assertThat(text(RedisErrors.unknownCommand(b("FOO"), List.of())))
                 .isEqualTo("ERR unknown command 'FOO', with args beginning with: ");
         // The first argument may use all 128 bytes; the room is measured before its quote.
         String a137 = "a".repeat(137);
-        assertThat(RedisErrors.unknownCommand(b("FOO"), List.of(b(a137), b("b"))))
+        assertThat(text(RedisErrors.unknownCommand(b("FOO"), List.of(b(a137), b("b")))))
                 .isEqualTo("ERR unknown command 'FOO', with args beginning with: '" + "a".repeat(128) + "' ");
         String a127 = "a".repeat(127);
-        assertThat(RedisErrors.unknownCommand(b("FOO"), List.of(b(a127), b("bcd"), b("efg"))))
+        assertThat(text(RedisErrors.unknownCommand(b("FOO"), List.of(b(a127), b("bcd"), b("efg")))))
                 .isEqualTo("ERR unknown command 'FOO', with args beginning with: '" + a127 + "' ");
     }
 
     @Test
     void argumentsAndNamesStopAtNulAsCStrings() {
-        assertThat(RedisErrors.unknownCommand(b("FOO"), List.of(b("with\u0000nul"))))
+        assertThat(text(RedisErrors.unknownCommand(b("FOO"), List.of(b("with\u0000nul")))))
                 .isEqualTo("ERR unknown command 'FOO', with args beginning with: 'with' ");
-        assertThat(RedisErrors.unknownCommand(b("F\u0000OO"), List.of()))
+        assertThat(text(RedisErrors.unknownCommand(b("F\u0000OO"), List.of())))
                 .isEqualTo("ERR unknown command 'F', with args beginning with: ");
-        assertThat(RedisErrors.unknownSubcommand(b("x\u0000y"), "CLIENT")).isEqualTo("ERR unknown subcommand 'x'. Try CLIENT HELP.");
+        assertThat(text(RedisErrors.unknownSubcommand(b("x\u0000y"), b("client")))).isEqualTo("ERR unknown subcommand 'x'. Try CLIENT HELP.");
     }
 }
