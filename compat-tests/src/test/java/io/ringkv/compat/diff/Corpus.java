@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 
 /**
  * A differential corpus file: blocks of commands, each block run on a fresh connection after
- * FLUSHALL. The format (documented for corpus authors in {@code diff/README.md}):
+ * FLUSHALL. The format (also in {@code diff/README.md}):
  *
  * <pre>
  * # comment                       ignored, as are blank lines
