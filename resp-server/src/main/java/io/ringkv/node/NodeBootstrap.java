@@ -47,6 +47,7 @@ public final class NodeBootstrap implements AutoCloseable {
 
     private NodeBootstrap(ServerConfig config, Clock clock) {
         this.config = config;
+        config.setDerived("appendonly", config.storageEngine().equals("memory") ? "no" : "yes");
         this.engine = openEngine(config);
         this.kv = new LocalKeyValueService(engine, clock, new SplittableRandom(), KEY_LOCK_STRIPES);
         CommandTable table = new CommandTable();

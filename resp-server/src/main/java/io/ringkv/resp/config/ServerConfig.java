@@ -37,6 +37,7 @@ public final class ServerConfig {
             p("partitions", ConfigParam.Type.INT, "256", false, "Partitions of the hash ring (a power of two, fixed at cluster creation)."),
             p("node-id", ConfigParam.Type.STRING, "", false, "This node's id (empty = derived from bind:port)."),
             p("save", ConfigParam.Type.STRING, "", false, "Redis compatibility: RDB snapshots do not exist in RingKV (always empty)."),
+            p("appendonly", ConfigParam.Type.BOOL, "no", false, "Redis compatibility, read-only: yes when the storage engine keeps a commit log (lsm)."),
             p("databases", ConfigParam.Type.INT, "1", false, "Redis compatibility: RingKV has one database, 0."),
             p("loglevel", ConfigParam.Type.STRING, "notice", false, "Log level (informational)."));
 
@@ -90,6 +91,13 @@ public final class ServerConfig {
         if (!cp.mutable()) {
             throw new IllegalArgumentException("can't set immutable config");
         }
+        values.put(name, cp.normalise(value));
+        refreshDerived();
+    }
+
+    /** Sets a value derived from other keys at start-up (not counted as explicitly configured). */
+    public void setDerived(String name, String value) {
+        ConfigParam cp = byName.get(name);
         values.put(name, cp.normalise(value));
         refreshDerived();
     }
