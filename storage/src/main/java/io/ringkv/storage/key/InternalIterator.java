@@ -2,7 +2,9 @@ package io.ringkv.storage.key;
 
 /**
  * A cursor over internal keys in {@link InternalKey#COMPARATOR} order, shared by memtables,
- * blocks, tables, levels and merges. Not thread-safe.
+ * blocks, tables, levels and merges. A new iterator is unpositioned ({@link #valid()} false)
+ * until {@link #seekToFirst()} or {@link #seek}, so building a merge over many tables reads
+ * nothing. Not thread-safe.
  */
 public interface InternalIterator extends AutoCloseable {
     boolean valid();

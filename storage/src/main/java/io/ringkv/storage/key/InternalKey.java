@@ -59,7 +59,16 @@ public final class InternalKey {
         if (c != 0) {
             return c;
         }
-        return Long.compare(trailer(b), trailer(a));
+        return Long.compareUnsigned(trailer(b), trailer(a));
+    }
+
+    /** Compares the internal key stored at {@code a[off, off + len)} with internal key {@code b}. */
+    public static int compare(byte[] a, int off, int len, byte[] b) {
+        int c = Arrays.compareUnsigned(a, off, off + len - TRAILER_BYTES, b, 0, b.length - TRAILER_BYTES);
+        if (c != 0) {
+            return c;
+        }
+        return Long.compareUnsigned(trailer(b), Bytes.getLong(a, off + len - TRAILER_BYTES));
     }
 
     /** Compares the user-key part of internal key {@code ik} with a plain user key. */

@@ -104,6 +104,13 @@ public final class LsmEngine implements StorageEngine {
     private boolean flushScheduled;
     private boolean compactionScheduled;
 
+    /**
+     * What readers start from, replaced (under the mutex) whenever the memtable, the
+     * immutable memtable or the version changes; readers take it without locking.
+     */
+    private record SuperVersion(MemTable mem, MemTable imm, Version version) {}
+
+    private volatile SuperVersion superVersion;
     private volatile long lastSequence;
     private volatile StorageException backgroundError;
     private volatile boolean closed;
@@ -237,6 +244,7 @@ public final class LsmEngine implements StorageEngine {
             versions.logAndApply(edit);
             pendingOutputs.clear();
             mem = new MemTable(newLog);
+            publish();
             deleteObsoleteFiles();
         } finally {
             mutex.unlock();
@@ -452,6 +460,7 @@ public final class LsmEngine implements StorageEngine {
         wal = next;
         imm = mem;
         mem = new MemTable(number);
+        publish();
         old.close(); // syncs: the frozen memtable's log is complete on disk before it is flushed
         maybeScheduleFlush();
     }
@@ -511,6 +520,7 @@ public final class LsmEngine implements StorageEngine {
                 }
                 versions.logAndApply(edit);
                 imm = null;
+                publish();
                 flushes.incrementAndGet();
                 if (f != null) {
                     flushBytesWritten.addAndGet(f.sizeBytes());
@@ -612,6 +622,7 @@ public final class LsmEngine implements StorageEngine {
                     edit.addFile(c.outputLevel(), f);
                 }
                 versions.logAndApply(edit);
+                publish();
                 trivialMoves.incrementAndGet();
                 backgroundChanged.signalAll();
             } finally {
@@ -665,6 +676,7 @@ public final class LsmEngine implements StorageEngine {
                     edit.addFile(c.outputLevel(), f);
                 }
                 versions.logAndApply(edit);
+                publish();
                 compactions.incrementAndGet();
                 compactionBytesRead.addAndGet(c.inputBytes());
                 compactionBytesWritten.addAndGet(r.bytesWritten());
@@ -830,6 +842,7 @@ public final class LsmEngine implements StorageEngine {
                     LogWriter old = wal;
                     wal = next;
                     mem = new MemTable(number);
+                    publish();
                     old.close();
                     deleteObsoleteFiles();
                 } finally {
@@ -874,7 +887,7 @@ public final class LsmEngine implements StorageEngine {
         ReadView view;
         mutex.lock();
         try {
-            view = acquireViewLocked();
+            view = acquireView();
             snapshots.merge(view.sequence, 1, Integer::sum);
         } finally {
             mutex.unlock();
@@ -940,23 +953,25 @@ public final class LsmEngine implements StorageEngine {
         }
     }
 
+    /**
+     * Pins the newest state without locking. The sequence is read first: every write up to it
+     * is in the super version read afterwards (a newer super version only adds data). If the
+     * version died between the two reads, tryRef fails and a newer one is taken.
+     */
     private ReadView acquireView() {
-        mutex.lock();
-        try {
-            return acquireViewLocked();
-        } finally {
-            mutex.unlock();
+        checkOpen();
+        while (true) {
+            long sequence = lastSequence;
+            SuperVersion sv = superVersion;
+            if (sv.version().tryRef()) {
+                return new ReadView(sv.mem(), sv.imm(), sv.version(), sequence, tableCache);
+            }
+            Thread.onSpinWait(); // a writer is between installing a version and publishing it
         }
     }
 
-    private ReadView acquireViewLocked() {
-        checkOpen();
-        return new ReadView(mem, imm, versions.acquireCurrent(), lastSequence, tableCache);
-    }
-
     private void releaseView(ReadView v) {
-        v.version.unref();
-        if (v.version != versions.current() && !closed) {
+        if (v.version.unref() && !closed) {
             // The view may have been the last user of files a compaction made obsolete.
             mutex.lock();
             try {
@@ -1017,6 +1032,11 @@ public final class LsmEngine implements StorageEngine {
         } finally {
             mutex.unlock();
         }
+    }
+
+    /** Publishes the current memtables and version to lock-free readers. Mutex held. */
+    private void publish() {
+        superVersion = new SuperVersion(mem, imm, versions.current());
     }
 
     private void checkOpen() {

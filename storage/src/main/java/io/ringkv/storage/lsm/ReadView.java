@@ -4,6 +4,7 @@ import io.ringkv.storage.key.InternalIterator;
 import io.ringkv.storage.key.InternalKey;
 import io.ringkv.storage.key.MergingIterator;
 import io.ringkv.storage.memtable.MemTable;
+import io.ringkv.storage.sstable.BloomFilter;
 import io.ringkv.storage.sstable.TableCache;
 import io.ringkv.storage.version.FileMetaData;
 import io.ringkv.storage.version.LevelIterator;
@@ -41,9 +42,10 @@ final class ReadView {
             return r == InternalKey.DELETED ? null : r;
         }
         byte[] seek = InternalKey.seekKey(userKey, sequence);
+        long hash = BloomFilter.hash(userKey);
         for (FileMetaData f : version.files(0)) {
             if (f.containsUserKey(userKey)) {
-                byte[][] e = tables.get(f.number()).get(userKey, seek);
+                byte[][] e = tables.get(f.number()).get(userKey, hash, seek);
                 if (e != null) {
                     return InternalKey.type(e[0]) == InternalKey.TYPE_DELETE ? null : e[1];
                 }
@@ -52,7 +54,7 @@ final class ReadView {
         for (int level = 1; level < Version.LEVELS; level++) {
             FileMetaData f = version.findFile(level, userKey);
             if (f != null) {
-                byte[][] e = tables.get(f.number()).get(userKey, seek);
+                byte[][] e = tables.get(f.number()).get(userKey, hash, seek);
                 if (e != null) {
                     return InternalKey.type(e[0]) == InternalKey.TYPE_DELETE ? null : e[1];
                 }

@@ -64,12 +64,10 @@ public final class MemTable {
     }
 
     private final class SkipListIterator implements InternalIterator {
+        // Unpositioned (invalid) until seekToFirst or seek, like every InternalIterator here.
         private Iterator<Map.Entry<byte[], byte[]>> it;
         private Map.Entry<byte[], byte[]> current;
 
-        SkipListIterator() {
-            seekToFirst();
-        }
 
         private void advance() {
             current = it.hasNext() ? it.next() : null;

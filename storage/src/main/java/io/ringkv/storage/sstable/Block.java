@@ -2,10 +2,14 @@ package io.ringkv.storage.sstable;
 
 import io.ringkv.storage.CorruptionException;
 import io.ringkv.storage.key.InternalIterator;
+import io.ringkv.storage.key.InternalKey;
 import java.util.Arrays;
-import java.util.Comparator;
 
-/** An immutable decoded-format block (see {@link BlockBuilder}), searchable through its restart points. */
+/**
+ * An immutable decoded-format block (see {@link BlockBuilder}) of internal keys, searchable
+ * through its restart points. Iterators compare keys in place and copy a key or value out only
+ * when asked for it, so a seek allocates almost nothing.
+ */
 public final class Block {
     private final byte[] data;
     private final int restartsOffset;
@@ -34,27 +38,24 @@ public final class Block {
 
     private int restart(int i) {
         int r = getInt(restartsOffset + i * 4);
-        if (r < 0 || r >= restartsOffset && !(r == 0 && restartsOffset == 0)) {
+        if (r < 0 || (r >= restartsOffset && r != 0)) {
             throw new CorruptionException("bad restart offset " + r);
         }
         return r;
     }
 
-    public InternalIterator iterator(Comparator<byte[]> comparator) {
-        return new Iter(comparator);
+    public InternalIterator iterator() {
+        return new Iter();
     }
 
     private final class Iter implements InternalIterator {
-        private final Comparator<byte[]> comparator;
         private int nextOffset;
-        private byte[] key;
-        private byte[] value;
+        private byte[] keyBuf = new byte[64];
+        private int keyLen;
+        private int valueOffset;
+        private int valueLen;
         private boolean valid;
-
-        Iter(Comparator<byte[]> comparator) {
-            this.comparator = comparator;
-            seekToFirst();
-        }
+        private byte[] keyCopy;
 
         private long readVar() {
             long v = 0;
@@ -71,27 +72,29 @@ public final class Block {
             throw new CorruptionException("bad varint in block");
         }
 
-        /** Decodes the entry at nextOffset given the previous key; false at the end. */
-        private boolean parseNext(byte[] prevKey) {
+        /** Decodes the entry at nextOffset on top of the current key; false at the end. */
+        private boolean parseNext() {
+            keyCopy = null;
             if (nextOffset >= restartsOffset) {
                 valid = false;
                 return false;
             }
             long shared = readVar();
             long unshared = readVar();
-            long valueLen = readVar();
-            if (shared > (prevKey == null ? 0 : prevKey.length) || nextOffset + unshared + valueLen > restartsOffset) {
+            long vlen = readVar();
+            if (shared > keyLen || nextOffset + unshared + vlen > restartsOffset) {
                 throw new CorruptionException("bad block entry at " + nextOffset);
             }
-            byte[] k = new byte[(int) (shared + unshared)];
-            if (shared > 0) {
-                System.arraycopy(prevKey, 0, k, 0, (int) shared);
+            int newLen = (int) (shared + unshared);
+            if (newLen > keyBuf.length) {
+                keyBuf = Arrays.copyOf(keyBuf, Math.max(newLen, keyBuf.length * 2));
             }
-            System.arraycopy(data, nextOffset, k, (int) shared, (int) unshared);
+            System.arraycopy(data, nextOffset, keyBuf, (int) shared, (int) unshared);
+            keyLen = newLen;
             nextOffset += (int) unshared;
-            value = Arrays.copyOfRange(data, nextOffset, nextOffset + (int) valueLen);
-            nextOffset += (int) valueLen;
-            key = k;
+            valueOffset = nextOffset;
+            valueLen = (int) vlen;
+            nextOffset += (int) vlen;
             valid = true;
             return true;
         }
@@ -103,45 +106,54 @@ public final class Block {
 
         @Override
         public byte[] key() {
-            return key;
+            if (keyCopy == null) {
+                keyCopy = Arrays.copyOf(keyBuf, keyLen);
+            }
+            return keyCopy;
         }
 
         @Override
         public byte[] value() {
-            return value;
+            return Arrays.copyOfRange(data, valueOffset, valueOffset + valueLen);
         }
 
         @Override
         public void next() {
-            parseNext(key);
+            parseNext();
         }
 
         @Override
         public void seekToFirst() {
             nextOffset = 0;
-            key = null;
-            parseNext(null);
+            keyLen = 0;
+            parseNext();
         }
 
         @Override
         public void seek(byte[] target) {
-            // Binary search for the last restart whose key is < target, then scan forward.
+            // Binary search for the last restart whose key is < target (restart keys are stored
+            // whole, so they are compared in place), then scan forward.
             int lo = 0;
             int hi = restartCount - 1;
             while (lo < hi) {
                 int mid = (lo + hi + 1) >>> 1;
                 nextOffset = restart(mid);
-                parseNext(null);
-                if (comparator.compare(key, target) < 0) {
+                readVar(); // shared, 0 at a restart
+                int unshared = (int) readVar();
+                readVar();
+                if (unshared < InternalKey.TRAILER_BYTES || nextOffset + unshared > restartsOffset) {
+                    throw new CorruptionException("bad restart entry at " + nextOffset);
+                }
+                if (InternalKey.compare(data, nextOffset, unshared, target) < 0) {
                     lo = mid;
                 } else {
                     hi = mid - 1;
                 }
             }
             nextOffset = restart(lo);
-            key = null;
-            while (parseNext(key)) {
-                if (comparator.compare(key, target) >= 0) {
+            keyLen = 0;
+            while (parseNext()) {
+                if (InternalKey.compare(keyBuf, 0, keyLen, target) >= 0) {
                     return;
                 }
             }

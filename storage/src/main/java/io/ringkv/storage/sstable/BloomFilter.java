@@ -27,7 +27,7 @@ public final class BloomFilter {
         return out;
     }
 
-    public static boolean mayContain(byte[] filter, byte[] key) {
+    public static boolean mayContain(byte[] filter, long keyHash) {
         if (filter.length < 2) {
             return true;
         }
@@ -37,7 +37,7 @@ public final class BloomFilter {
             return true; // unknown encoding: do not filter
         }
         long bits = bytes * 8L;
-        long h = hash(key);
+        long h = keyHash;
         long h1 = h & 0xFFFFFFFFL;
         long h2 = h >>> 32;
         for (int j = 0; j < k; j++) {

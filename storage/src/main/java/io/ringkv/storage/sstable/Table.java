@@ -98,23 +98,23 @@ public final class Table implements AutoCloseable {
     }
 
     public boolean mayContain(byte[] userKey) {
-        return BloomFilter.mayContain(filter, userKey);
+        return BloomFilter.mayContain(filter, BloomFilter.hash(userKey));
     }
 
     /**
      * The first entry >= {@code seekKey} if it has {@code userKey}'s user key, as
      * {@code {internalKey, value}}; null when this table has no visible version.
      */
-    public byte[][] get(byte[] userKey, byte[] seekKey) {
-        if (!mayContain(userKey)) {
+    public byte[][] get(byte[] userKey, long userKeyHash, byte[] seekKey) {
+        if (!BloomFilter.mayContain(filter, userKeyHash)) {
             return null;
         }
-        InternalIterator idx = index.iterator(InternalKey.COMPARATOR);
+        InternalIterator idx = index.iterator();
         idx.seek(seekKey);
         if (!idx.valid()) {
             return null;
         }
-        InternalIterator it = dataBlock(idx.value(), true).iterator(InternalKey.COMPARATOR);
+        InternalIterator it = dataBlock(idx.value(), true).iterator();
         it.seek(seekKey);
         if (!it.valid()) {
             // The index key is the block's last key, so the seek key lies in this block or the next.
@@ -122,7 +122,7 @@ public final class Table implements AutoCloseable {
             if (!idx.valid()) {
                 return null;
             }
-            it = dataBlock(idx.value(), true).iterator(InternalKey.COMPARATOR);
+            it = dataBlock(idx.value(), true).iterator();
             it.seek(seekKey);
             if (!it.valid()) {
                 return null;
@@ -151,25 +151,25 @@ public final class Table implements AutoCloseable {
 
     private final class TwoLevelIterator implements InternalIterator {
         private final boolean fillCache;
-        private final InternalIterator idx = index.iterator(InternalKey.COMPARATOR);
+        private final InternalIterator idx = index.iterator();
         private InternalIterator data;
 
+        /** Unpositioned until seekToFirst or seek: opening costs no block read. */
         TwoLevelIterator(boolean fillCache) {
             this.fillCache = fillCache;
-            seekToFirst();
         }
 
         private void loadData() {
-            data = idx.valid() ? dataBlock(idx.value(), fillCache).iterator(InternalKey.COMPARATOR) : null;
+            data = idx.valid() ? dataBlock(idx.value(), fillCache).iterator() : null;
+            if (data != null) {
+                data.seekToFirst();
+            }
         }
 
         private void skipEmpty() {
             while (data != null && !data.valid()) {
                 idx.next();
                 loadData();
-                if (data != null) {
-                    data.seekToFirst();
-                }
             }
         }
 

@@ -17,7 +17,7 @@ public final class LevelIterator implements InternalIterator {
         this.files = files;
         this.tables = tables;
         this.fillCache = fillCache;
-        seekToFirst();
+        // Unpositioned until seekToFirst or seek, so creating one opens no table.
     }
 
     private void open(int index) {
@@ -28,6 +28,9 @@ public final class LevelIterator implements InternalIterator {
     private void skipExhausted() {
         while (current != null && !current.valid()) {
             open(fileIndex + 1);
+            if (current != null) {
+                current.seekToFirst();
+            }
         }
     }
 
@@ -55,6 +58,9 @@ public final class LevelIterator implements InternalIterator {
     @Override
     public void seekToFirst() {
         open(0);
+        if (current != null) {
+            current.seekToFirst();
+        }
         skipExhausted();
     }
 

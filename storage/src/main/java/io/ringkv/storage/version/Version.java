@@ -85,14 +85,32 @@ public final class Version {
         refs.incrementAndGet();
     }
 
-    /** Drops a reference; the last one lets the owner forget this version (and its files). */
-    public void unref() {
+    /**
+     * Adds a reference unless the count already reached zero (the version is dead and its
+     * files may be gone); lets readers pin the current version without taking a lock.
+     */
+    public boolean tryRef() {
+        while (true) {
+            int n = refs.get();
+            if (n == 0) {
+                return false;
+            }
+            if (refs.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Drops a reference; the last one lets the owner forget this version (and its files). Returns true then. */
+    public boolean unref() {
         int n = refs.decrementAndGet();
         if (n < 0) {
             throw new IllegalStateException("version unreferenced too often");
         }
         if (n == 0) {
             owner.versionReleased(this);
+            return true;
         }
+        return false;
     }
 }
