@@ -149,6 +149,11 @@ public final class FaultInjectingFileSystem implements FileSystem {
     }
 
     @Override
+    public FileLockHandle lock(Path path) {
+        return delegate.lock(path);
+    }
+
+    @Override
     public void truncate(Path path, long size) {
         delegate.truncate(path, size);
     }

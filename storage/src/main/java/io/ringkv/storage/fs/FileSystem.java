@@ -33,6 +33,12 @@ public interface FileSystem {
 
     long size(Path path);
 
+    /**
+     * Takes an exclusive advisory lock on {@code path} (created if missing), so two engines
+     * never share a directory. Throws if another process or engine holds it.
+     */
+    FileLockHandle lock(Path path);
+
     /** Truncates an existing file to {@code size} bytes and fsyncs it. */
     void truncate(Path path, long size);
 }

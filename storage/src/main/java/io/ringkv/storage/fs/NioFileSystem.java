@@ -99,6 +99,48 @@ public final class NioFileSystem implements FileSystem {
     }
 
     @Override
+    public FileLockHandle lock(Path path) {
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new StorageException("cannot open lock file " + path + ": " + e, e);
+        }
+        java.nio.channels.FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            lock = null;
+        } catch (IOException e) {
+            closeAfterFailure(ch, e);
+            throw new StorageException("cannot lock " + path + ": " + e, e);
+        }
+        if (lock == null) {
+            closeAfterFailure(ch, null);
+            throw new StorageException(path.getParent() + " is in use by another engine (lock held on " + path + ")");
+        }
+        java.nio.channels.FileLock held = lock;
+        return () -> {
+            try {
+                held.release();
+                ch.close();
+            } catch (IOException e) {
+                throw new StorageException("cannot release lock " + path + ": " + e, e);
+            }
+        };
+    }
+
+    private static void closeAfterFailure(FileChannel ch, Exception cause) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            if (cause != null) {
+                cause.addSuppressed(e);
+            }
+        }
+    }
+
+    @Override
     public void truncate(Path path, long size) {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
             ch.truncate(size);

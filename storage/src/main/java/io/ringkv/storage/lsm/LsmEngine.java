@@ -71,6 +71,8 @@ import org.slf4j.LoggerFactory;
 public final class LsmEngine implements StorageEngine {
     private static final Logger log = LoggerFactory.getLogger(LsmEngine.class);
     private static final long MAX_GROUP_BYTES = 1 << 20;
+    /** Largest batch accepted; leaves headroom under the WAL's record limit for framing. */
+    private static final long MAX_BATCH_BYTES = LogWriter.MAX_RECORD_BYTES / 2;
     private static final long STALL_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long SLOWDOWN_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long CLOSE_WAIT_SECONDS = 60;
@@ -96,6 +98,7 @@ public final class LsmEngine implements StorageEngine {
     private final ThreadPoolExecutor flushExecutor;
     private final ThreadPoolExecutor compactionExecutor;
     private final ScheduledExecutorService syncer;
+    private io.ringkv.storage.fs.FileLockHandle dirLock;
 
     // Guarded by mutex.
     private MemTable mem;
@@ -202,6 +205,9 @@ public final class LsmEngine implements StorageEngine {
             }
             versions.close();
             tableCache.close();
+            if (dirLock != null) {
+                dirLock.close();
+            }
         } catch (RuntimeException e) {
             cause.addSuppressed(e);
         }
@@ -211,6 +217,7 @@ public final class LsmEngine implements StorageEngine {
 
     private void recover() {
         fs.createDirectories(dir);
+        dirLock = fs.lock(dir.resolve(FileNames.LOCK));
         versions.recover();
         lastSequence = versions.lastSequence();
         List<Long> logs = new ArrayList<>();
@@ -288,6 +295,11 @@ public final class LsmEngine implements StorageEngine {
         checkOpen();
         if (batch.isEmpty()) {
             return;
+        }
+        if (batch.approximateBytes() > MAX_BATCH_BYTES) {
+            // Rejected up front: an oversized WAL record must not turn into an engine failure.
+            throw new StorageException("write batch of ~" + batch.approximateBytes() + " bytes exceeds the "
+                    + MAX_BATCH_BYTES + "-byte limit");
         }
         mutex.lock();
         try {
@@ -1198,6 +1210,15 @@ public final class LsmEngine implements StorageEngine {
             }
             try {
                 tableCache.close();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+            try {
+                dirLock.close();
             } catch (RuntimeException e) {
                 if (failure == null) {
                     failure = e;

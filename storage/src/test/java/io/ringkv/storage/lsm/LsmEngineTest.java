@@ -163,4 +163,24 @@ class LsmEngineTest extends StorageEngineContractTest {
         assertThat(s.get("engine")).isEqualTo("lsm");
         assertThat(Long.parseLong(s.get("last_flush_time"))).isPositive();
     }
+
+    @Test
+    void aSecondEngineOnTheSameDirectoryIsRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> open(dir))
+                .isInstanceOf(io.ringkv.storage.StorageException.class).hasMessageContaining("in use");
+        engine.put(utf8("still"), utf8("works"));
+    }
+
+    @Test
+    void oversizedBatchIsRejectedWithoutFailingTheEngine() {
+        WriteBatch huge = new WriteBatch();
+        byte[] big = new byte[1 << 20];
+        for (int i = 0; i < 140; i++) {
+            huge.put(utf8("big" + i), big);
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> engine.write(huge))
+                .isInstanceOf(io.ringkv.storage.StorageException.class).hasMessageContaining("exceeds");
+        engine.put(utf8("after"), utf8("ok"));
+        assertThat(engine.get(utf8("after"))).isEqualTo(utf8("ok"));
+    }
 }

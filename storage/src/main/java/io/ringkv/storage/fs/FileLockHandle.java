@@ -1,0 +1,7 @@
+package io.ringkv.storage.fs;
+
+/** A held directory lock; closing releases it. */
+public interface FileLockHandle extends AutoCloseable {
+    @Override
+    void close();
+}
