@@ -102,7 +102,12 @@ public final class Main {
             }
         }
         NodeBootstrap node = NodeBootstrap.start(config, Clock.system());
-        Runtime.getRuntime().addShutdownHook(new Thread(node::close, "ringkv-signal"));
+        // SIGTERM and SIGINT are a requested, clean stop: close the node and exit with status 0
+        // (the JVM's default handling would exit with 128+signal). The hook covers other exits.
+        for (String signal : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> new Thread(node::close, "ringkv-signal").start());
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(node::close, "ringkv-exit"));
         String host = node.address().getAddress().getHostAddress();
         System.out.println("RingKV " + io.ringkv.resp.command.ServerContext.RINGKV_VERSION + (dev ? " (dev)" : "")
                 + ": node " + node.context().nodeId() + " listening on " + host + ":" + node.port()

@@ -109,9 +109,6 @@ class ProtocolErrorsIT {
     }
 
     @org.junit.jupiter.api.Test
-    @org.junit.jupiter.api.Disabled("bug: for a non-ASCII byte where '$' is expected, RingKV replies"
-            + " \"expected '$', got '\\xc2\\x97'\" (the byte UTF-8 encoded: RespRequestParser builds the text with (char)"
-            + " and it is written as UTF-8); Redis writes the raw byte: \"expected '$', got '\\x97'\"")
     void nonAsciiByteInsteadOfBulkHeader() throws Exception {
         byte[] request = {'*', '1', '\r', '\n', (byte) 0x97, '\r', '\n'};
         Exchange got = Exchange.send(open.port(), request);
@@ -123,9 +120,6 @@ class ProtocolErrorsIT {
     }
 
     @org.junit.jupiter.api.Test
-    @org.junit.jupiter.api.Disabled("bug (minor): RingKV rejects a bulk header that does not start with '$' as soon as"
-            + " it sees '\\r', before the '\\n' arrives; Redis waits for the complete line. For '*2\\r\\n$4\\r\\nECHO\\r\\nx\\r'"
-            + " then EOF, Redis sends nothing and closes; RingKV sends \"-ERR Protocol error: expected '$', got 'x'\"")
     void bulkHeaderLineNotYetComplete() throws Exception {
         byte[] request = bytes("*2\r\n$4\r\nECHO\r\nx\r");
         Exchange got = Exchange.send(open.port(), request, 1000, true);

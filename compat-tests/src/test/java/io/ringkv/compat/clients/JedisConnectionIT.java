@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -150,8 +149,6 @@ class JedisConnectionIT {
     }
 
     @Test
-    @Disabled("bug: a reply batch reaching 64 KiB (ConnectionHandler.REPLY_BATCH_BYTES) is written but never flushed"
-            + " until the client sends another request; GET of a value >= 65536 bytes hangs (Jedis: Read timed out)")
     void largeValuesRoundTrip() throws Exception {
         Random random = new Random(7);
         try (InProcessNode node = InProcessNode.start(); Jedis jedis = new Jedis("127.0.0.1", node.port())) {

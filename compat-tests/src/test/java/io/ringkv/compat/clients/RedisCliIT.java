@@ -16,7 +16,6 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -188,8 +187,6 @@ class RedisCliIT {
     }
 
     @Test
-    @Disabled("bug: COMMAND DOCS replies carry no 'arguments' field, so redis-cli's `help set` (and its typing hints)"
-            + " show no synopsis; Redis 7 prints 'SET key value [NX|XX] [GET] [EX seconds|...]'")
     void interactiveHelpShowsArgumentSynopsis() throws Exception {
         assumeTrue(RedisCli.executable("script") != null, "util-linux script is not installed");
         RedisCli.Result r = RedisCli.interactive(node.port(), "help set\nhelp getex\nquit\n");

@@ -25,6 +25,7 @@ public final class CommandSpec {
     private final String complexity;
     private final String aclCategories;
     private final CommandHandler handler;
+    private final java.util.List<ArgumentDoc> arguments;
     private final Map<String, CommandSpec> subcommands = new LinkedHashMap<>();
 
     private CommandSpec(Builder b, String parentName) {
@@ -41,6 +42,7 @@ public final class CommandSpec {
         this.complexity = b.complexity;
         this.aclCategories = b.aclCategories;
         this.handler = b.handler;
+        this.arguments = b.arguments == null ? java.util.List.of() : ArgumentDoc.parseAll(b.arguments);
         for (Builder sub : b.subcommands) {
             subcommands.put(sub.name, new CommandSpec(sub, b.name));
         }
@@ -111,6 +113,11 @@ public final class CommandSpec {
         return handler;
     }
 
+    /** The arguments after the command name, for COMMAND DOCS. */
+    public java.util.List<ArgumentDoc> arguments() {
+        return arguments;
+    }
+
     public Map<String, CommandSpec> subcommands() {
         return subcommands;
     }
@@ -133,6 +140,7 @@ public final class CommandSpec {
         private String complexity = "O(1)";
         private String aclCategories = "";
         private CommandHandler handler;
+        private String arguments;
         private final java.util.List<Builder> subcommands = new java.util.ArrayList<>();
 
         private Builder(String name, int arity) {
@@ -162,6 +170,12 @@ public final class CommandSpec {
 
         public Builder acl(String categories) {
             this.aclCategories = categories;
+            return this;
+        }
+
+        /** The argument synopsis in {@link ArgumentDoc}'s notation. */
+        public Builder args(String synopsis) {
+            this.arguments = synopsis;
             return this;
         }
 

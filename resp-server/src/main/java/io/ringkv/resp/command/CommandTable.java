@@ -101,29 +101,11 @@ public final class CommandTable {
         return commands.size();
     }
 
-    /**
-     * Writes an error whose text quotes client bytes verbatim, as Redis does (RespWriter's
-     * error(String) would re-encode non-UTF-8 bytes). CR and LF become spaces, as in Redis's
-     * addReplyErrorLength, so the reply cannot break the framing.
-     */
-    private static void binaryError(RespWriter out, byte[] message) {
-        byte[] m = message.clone();
-        for (int i = 0; i < m.length; i++) {
-            if (m[i] == '\r' || m[i] == '\n') {
-                m[i] = ' ';
-            }
-        }
-        out.buffer().writeByte('-');
-        out.buffer().writeBytes(m);
-        out.buffer().writeByte('\r');
-        out.buffer().writeByte('\n');
-    }
-
     /** Runs one request, writing exactly one reply. */
     public void dispatch(CommandContext ctx, Request req, RespWriter out) {
         CommandSpec spec = lookup(req.arg(0));
         if (spec == null) {
-            binaryError(out, RedisErrors.unknownCommand(req.arg(0), req.args().subList(1, req.argc())));
+            out.error(RedisErrors.unknownCommand(req.arg(0), req.args().subList(1, req.argc())));
             return;
         }
         if (spec.isContainer() && !(req.argc() == 1 && spec.handler() != null)) {
@@ -133,7 +115,7 @@ public final class CommandTable {
             }
             CommandSpec sub = spec.subcommands().get(Args.lower(req.arg(1)));
             if (sub == null) {
-                binaryError(out, RedisErrors.unknownSubcommand(req.arg(1), req.arg(0)));
+                out.error(RedisErrors.unknownSubcommand(req.arg(1), req.arg(0)));
                 return;
             }
             spec = sub;
@@ -148,11 +130,19 @@ public final class CommandTable {
         }
         ctx.lastCommand(spec.fullName());
         ctx.server().commandsProcessed().increment();
+        // A handler that fails may have written part of its reply; roll the buffer back so the
+        // client gets exactly one well-formed error and the connection stays usable.
+        int mark = out.buffer().writerIndex();
         try {
             spec.handler().execute(ctx, req, out);
         } catch (StorageException e) {
             log.error("storage failure running {}", spec.fullName(), e);
+            out.buffer().writerIndex(mark);
             out.error(RedisErrors.storageFailure(e.getMessage()));
+        } catch (RuntimeException e) {
+            log.error("internal error running {}", spec.fullName(), e);
+            out.buffer().writerIndex(mark);
+            out.error(RedisErrors.internalError(e));
         }
     }
 }

@@ -20,16 +20,16 @@ public final class ConnectionCommands {
     private ConnectionCommands() {}
 
     public static void register(CommandTable t) {
-        t.register(command("ping", -1).flags(FAST, STALE, LOADING).acl("@fast @connection")
+        t.register(command("ping", -1).args("[message:string]").flags(FAST, STALE, LOADING).acl("@fast @connection")
                 .doc("connection", "1.0.0", "O(1)", "Returns the server's liveliness response.").handler(ConnectionCommands::ping).build());
-        t.register(command("echo", 2).flags(FAST, STALE, LOADING).acl("@fast @connection")
+        t.register(command("echo", 2).args("message:string").flags(FAST, STALE, LOADING).acl("@fast @connection")
                 .doc("connection", "1.0.0", "O(1)", "Returns the given string.").handler((c, r, o) -> o.bulk(r.arg(1))).build());
-        t.register(command("hello", -1).flags(NOSCRIPT, LOADING, STALE, FAST, NO_AUTH).acl("@fast @connection")
+        t.register(command("hello", -1).args("[arguments:(protover:integer [AUTH username:string password:string] [SETNAME clientname:string])]").flags(NOSCRIPT, LOADING, STALE, FAST, NO_AUTH).acl("@fast @connection")
                 .doc("connection", "6.0.0", "O(1)", "Handshakes with the Redis server.").handler(ConnectionCommands::hello).build());
-        t.register(command("auth", -2).flags(NOSCRIPT, LOADING, STALE, FAST, NO_AUTH).acl("@fast @connection")
+        t.register(command("auth", -2).args("[username:string] password:string").flags(NOSCRIPT, LOADING, STALE, FAST, NO_AUTH).acl("@fast @connection")
                 .doc("connection", "1.0.0", "O(N) where N is the number of passwords defined for the user",
                         "Authenticates the connection.").handler(ConnectionCommands::auth).build());
-        t.register(command("select", 2).flags(LOADING, STALE, FAST).acl("@fast @connection")
+        t.register(command("select", 2).args("index:integer").flags(LOADING, STALE, FAST).acl("@fast @connection")
                 .doc("connection", "1.0.0", "O(1)", "Changes the selected database (only 0 exists).").handler(ConnectionCommands::select).build());
         t.register(command("quit", -1).flags(NOSCRIPT, LOADING, STALE, FAST, NO_AUTH).acl("@fast @connection")
                 .doc("connection", "1.0.0", "O(1)", "Closes the connection.").handler((c, r, o) -> {
@@ -50,15 +50,15 @@ public final class ConnectionCommands {
                                 o.bulk(c.name());
                             }
                         }))
-                .sub(command("setname", 3).flags(NOSCRIPT, LOADING, STALE).doc("connection", "2.6.9", "O(1)", "Sets the connection name.")
+                .sub(command("setname", 3).args("connection-name:string").flags(NOSCRIPT, LOADING, STALE).doc("connection", "2.6.9", "O(1)", "Sets the connection name.")
                         .handler(ConnectionCommands::clientSetName))
                 .sub(command("setinfo", 4).flags(NOSCRIPT, LOADING, STALE).doc("connection", "7.2.0", "O(1)", "Sets information specific to the client or connection.")
                         .handler(ConnectionCommands::clientSetInfo))
                 .sub(command("info", 2).flags(NOSCRIPT, LOADING, STALE).doc("connection", "6.2.0", "O(1)", "Returns information about the connection.")
                         .handler((c, r, o) -> o.verbatim(clientLine(c) + "\n")))
-                .sub(command("list", -2).flags(ADMIN, NOSCRIPT, LOADING, STALE).doc("connection", "2.4.0", "O(N) where N is the number of client connections",
+                .sub(command("list", -2).args("[TYPE client-type:string] [ID client-id:integer...]").flags(ADMIN, NOSCRIPT, LOADING, STALE).doc("connection", "2.4.0", "O(N) where N is the number of client connections",
                         "Lists open connections.").handler(ConnectionCommands::clientList))
-                .sub(command("kill", -3).flags(ADMIN, NOSCRIPT, LOADING, STALE).doc("connection", "2.4.0", "O(N) where N is the number of client connections",
+                .sub(command("kill", -3).args("[ip-port:string] [ID client-id:integer] [ADDR ip-port:string] [LADDR ip-port:string] [SKIPME yes-no:string]").flags(ADMIN, NOSCRIPT, LOADING, STALE).doc("connection", "2.4.0", "O(N) where N is the number of client connections",
                         "Terminates open connections.").handler(ConnectionCommands::clientKill))
                 .sub(command("no-evict", 3).flags(ADMIN, NOSCRIPT, LOADING, STALE).doc("connection", "7.0.0", "O(1)", "Sets the client eviction mode of the connection.")
                         .handler((c, r, o) -> onOff(r, o, c::noEvict)))

@@ -27,60 +27,60 @@ public final class KeyspaceCommands {
     private KeyspaceCommands() {}
 
     public static void register(CommandTable t) {
-        t.register(command("del", -2).flags(WRITE).keys(1, -1, 1).acl("@keyspace @write @slow")
+        t.register(command("del", -2).args("key:key...").flags(WRITE).keys(1, -1, 1).acl("@keyspace @write @slow")
                 .doc("generic", "1.0.0", "O(N) where N is the number of keys that will be removed.", "Deletes one or more keys.")
                 .handler(KeyspaceCommands::del).build());
-        t.register(command("unlink", -2).flags(WRITE, FAST).keys(1, -1, 1).acl("@keyspace @write @fast")
+        t.register(command("unlink", -2).args("key:key...").flags(WRITE, FAST).keys(1, -1, 1).acl("@keyspace @write @fast")
                 .doc("generic", "4.0.0", "O(1) for each key removed regardless of its size.", "Asynchronously deletes one or more keys.")
                 .handler(KeyspaceCommands::del).build());
-        t.register(command("exists", -2).flags(READONLY, FAST).keys(1, -1, 1).acl("@keyspace @read @fast")
+        t.register(command("exists", -2).args("key:key...").flags(READONLY, FAST).keys(1, -1, 1).acl("@keyspace @read @fast")
                 .doc("generic", "1.0.0", "O(N) where N is the number of keys to check.", "Determines whether one or more keys exist.")
                 .handler(KeyspaceCommands::exists).build());
-        for (String[] e : new String[][] {{"expire", "1000", "rel", "1.0.0"}, {"pexpire", "1", "rel", "2.6.0"},
-                {"expireat", "1000", "abs", "1.2.0"}, {"pexpireat", "1", "abs", "2.6.0"}}) {
+        for (String[] e : new String[][] {{"expire", "1000", "rel", "1.0.0", "seconds:integer"}, {"pexpire", "1", "rel", "2.6.0", "milliseconds:integer"},
+                {"expireat", "1000", "abs", "1.2.0", "unix-time-seconds:unix-time"}, {"pexpireat", "1", "abs", "2.6.0", "unix-time-milliseconds:unix-time"}}) {
             long unit = Long.parseLong(e[1]);
             boolean relative = e[2].equals("rel");
-            t.register(command(e[0], -3).flags(WRITE, FAST).keys(1, 1, 1).acl("@keyspace @write @fast")
+            t.register(command(e[0], -3).args("key:key " + e[4] + " [condition:NX|XX|GT|LT]").flags(WRITE, FAST).keys(1, 1, 1).acl("@keyspace @write @fast")
                     .doc("generic", e[3], "O(1)", "Sets the expiration time of a key.")
                     .handler((c, r, o) -> expire(c, r, o, unit, relative)).build());
         }
-        t.register(command("ttl", 2).flags(READONLY, FAST).keys(1, 1, 1).acl("@keyspace @read @fast")
+        t.register(command("ttl", 2).args("key:key").flags(READONLY, FAST).keys(1, 1, 1).acl("@keyspace @read @fast")
                 .doc("generic", "1.0.0", "O(1)", "Returns the expiration time in seconds of a key.")
                 .handler((c, r, o) -> ttl(c, r, o, false, false)).build());
-        t.register(command("pttl", 2).flags(READONLY, FAST).keys(1, 1, 1).acl("@keyspace @read @fast")
+        t.register(command("pttl", 2).args("key:key").flags(READONLY, FAST).keys(1, 1, 1).acl("@keyspace @read @fast")
                 .doc("generic", "2.6.0", "O(1)", "Returns the expiration time in milliseconds of a key.")
                 .handler((c, r, o) -> ttl(c, r, o, true, false)).build());
-        t.register(command("expiretime", 2).flags(READONLY, FAST).keys(1, 1, 1).acl("@keyspace @read @fast")
+        t.register(command("expiretime", 2).args("key:key").flags(READONLY, FAST).keys(1, 1, 1).acl("@keyspace @read @fast")
                 .doc("generic", "7.0.0", "O(1)", "Returns the expiration time of a key as a Unix timestamp.")
                 .handler((c, r, o) -> ttl(c, r, o, false, true)).build());
-        t.register(command("pexpiretime", 2).flags(READONLY, FAST).keys(1, 1, 1).acl("@keyspace @read @fast")
+        t.register(command("pexpiretime", 2).args("key:key").flags(READONLY, FAST).keys(1, 1, 1).acl("@keyspace @read @fast")
                 .doc("generic", "7.0.0", "O(1)", "Returns the expiration time of a key as a Unix milliseconds timestamp.")
                 .handler((c, r, o) -> ttl(c, r, o, true, true)).build());
-        t.register(command("persist", 2).flags(WRITE, FAST).keys(1, 1, 1).acl("@keyspace @write @fast")
+        t.register(command("persist", 2).args("key:key").flags(WRITE, FAST).keys(1, 1, 1).acl("@keyspace @write @fast")
                 .doc("generic", "2.2.0", "O(1)", "Removes the expiration time of a key.").handler(KeyspaceCommands::persist).build());
-        t.register(command("type", 2).flags(READONLY, FAST).keys(1, 1, 1).acl("@keyspace @read @fast")
+        t.register(command("type", 2).args("key:key").flags(READONLY, FAST).keys(1, 1, 1).acl("@keyspace @read @fast")
                 .doc("generic", "1.0.0", "O(1)", "Determines the type of value stored at a key.").handler(KeyspaceCommands::type).build());
-        t.register(command("scan", -2).flags(READONLY).acl("@keyspace @read @slow")
+        t.register(command("scan", -2).args("cursor:integer [MATCH pattern:pattern] [COUNT count:integer] [TYPE type:string]").flags(READONLY).acl("@keyspace @read @slow")
                 .doc("generic", "2.8.0", "O(1) for every call. O(N) for a complete iteration.", "Iterates over the key names in the database.")
                 .handler(KeyspaceCommands::scan).build());
-        t.register(command("keys", 2).flags(READONLY).acl("@keyspace @read @slow @dangerous")
+        t.register(command("keys", 2).args("pattern:pattern").flags(READONLY).acl("@keyspace @read @slow @dangerous")
                 .doc("generic", "1.0.0", "O(N) with N being the number of keys in the database.", "Returns all key names that match a pattern.")
                 .handler(KeyspaceCommands::keys).build());
         t.register(command("randomkey", 1).flags(READONLY).acl("@keyspace @read @slow")
                 .doc("generic", "1.0.0", "O(1)", "Returns a random key name from the database.").handler(KeyspaceCommands::randomkey).build());
-        t.register(command("rename", 3).flags(WRITE).keys(1, 2, 1).acl("@keyspace @write @slow")
+        t.register(command("rename", 3).args("key:key newkey:key").flags(WRITE).keys(1, 2, 1).acl("@keyspace @write @slow")
                 .doc("generic", "1.0.0", "O(1)", "Renames a key and overwrites the destination (keys in one partition).")
                 .handler((c, r, o) -> rename(c, r, o, false)).build());
-        t.register(command("renamenx", 3).flags(WRITE, FAST).keys(1, 2, 1).acl("@keyspace @write @fast")
+        t.register(command("renamenx", 3).args("key:key newkey:key").flags(WRITE, FAST).keys(1, 2, 1).acl("@keyspace @write @fast")
                 .doc("generic", "1.0.0", "O(1)", "Renames a key only when the target key name doesn't exist (keys in one partition).")
                 .handler((c, r, o) -> rename(c, r, o, true)).build());
         t.register(command("dbsize", 1).flags(READONLY, FAST).acl("@keyspace @read @fast")
                 .doc("server", "1.0.0", "O(1)", "Returns the number of keys in the database.")
                 .handler((c, r, o) -> o.integer(c.server().kv().size())).build());
-        t.register(command("flushdb", -1).flags(WRITE).acl("@keyspace @write @slow @dangerous")
+        t.register(command("flushdb", -1).args("[flush-type:ASYNC|SYNC]").flags(WRITE).acl("@keyspace @write @slow @dangerous")
                 .doc("server", "1.0.0", "O(N) where N is the number of keys in the selected database", "Remove all keys from the current database.")
                 .handler(KeyspaceCommands::flush).build());
-        t.register(command("flushall", -1).flags(WRITE).acl("@keyspace @write @slow @dangerous")
+        t.register(command("flushall", -1).args("[flush-type:ASYNC|SYNC]").flags(WRITE).acl("@keyspace @write @slow @dangerous")
                 .doc("server", "1.0.0", "O(N) where N is the total number of keys in all databases", "Removes all keys from all databases.")
                 .handler(KeyspaceCommands::flush).build());
     }

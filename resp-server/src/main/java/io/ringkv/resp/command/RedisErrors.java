@@ -170,4 +170,9 @@ public final class RedisErrors {
     static String cString(byte[] b, int max) {
         return new String(cBytes(b, max), java.nio.charset.StandardCharsets.UTF_8);
     }
+
+    /** A bug in RingKV surfaced to the client instead of dropping its connection. */
+    public static String internalError(RuntimeException e) {
+        return "ERR internal error: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
 }

@@ -27,21 +27,21 @@ public final class ServerCommands {
             List.of("server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace", "ring");
 
     public static void register(CommandTable t) {
-        t.register(command("info", -1).flags(LOADING, STALE).acl("@slow @dangerous")
+        t.register(command("info", -1).args("[section:string...]").flags(LOADING, STALE).acl("@slow @dangerous")
                 .doc("server", "1.0.0", "O(1)", "Returns information and statistics about the server.").handler(ServerCommands::info).build());
         t.register(command("time", 1).flags(LOADING, STALE, CommandFlag.FAST).acl("@fast")
                 .doc("server", "2.6.0", "O(1)", "Returns the server time.").handler(ServerCommands::time).build());
         t.register(command("lastsave", 1).flags(LOADING, STALE, CommandFlag.FAST).acl("@admin @fast @dangerous")
                 .doc("server", "1.0.0", "O(1)", "Returns the Unix timestamp of the last successful save to disk.")
                 .handler((c, r, o) -> o.integer(c.server().startMillis() / 1000)).build());
-        t.register(command("shutdown", -1).flags(ADMIN, NOSCRIPT, LOADING, STALE).acl("@admin @slow @dangerous")
+        t.register(command("shutdown", -1).args("[save-selector:NOSAVE|SAVE] [NOW] [FORCE] [ABORT]").flags(ADMIN, NOSCRIPT, LOADING, STALE).acl("@admin @slow @dangerous")
                 .doc("server", "1.0.0", "O(N) when saving, where N is the total number of keys in all databases",
                         "Synchronously saves the database(s) to disk and shuts down the server.").handler(ServerCommands::shutdown).build());
         t.register(command("config", -2).acl("@slow")
                 .doc("server", "2.0.0", "Depends on subcommand.", "A container for server configuration commands.")
-                .sub(command("get", -3).flags(ADMIN, NOSCRIPT, LOADING, STALE).doc("server", "2.0.0", "O(N) when N is the number of configuration parameters provided",
+                .sub(command("get", -3).args("parameter:pattern...").flags(ADMIN, NOSCRIPT, LOADING, STALE).doc("server", "2.0.0", "O(N) when N is the number of configuration parameters provided",
                         "Returns the effective values of configuration parameters.").handler(ServerCommands::configGet))
-                .sub(command("set", -4).flags(ADMIN, NOSCRIPT, LOADING, STALE).doc("server", "2.0.0", "O(N) when N is the number of configuration parameters provided",
+                .sub(command("set", -4).args("data:(parameter:string value:string)...").flags(ADMIN, NOSCRIPT, LOADING, STALE).doc("server", "2.0.0", "O(N) when N is the number of configuration parameters provided",
                         "Sets configuration parameters in-flight.").handler(ServerCommands::configSet))
                 .sub(command("resetstat", 2).flags(ADMIN, NOSCRIPT, LOADING, STALE).doc("server", "2.0.0", "O(1)", "Resets the server's statistics.")
                         .handler((c, r, o) -> o.ok()))
@@ -60,13 +60,13 @@ public final class ServerCommands {
                 .handler(ServerCommands::commandAll)
                 .sub(command("count", 2).flags(LOADING, STALE).doc("server", "2.8.13", "O(1)", "Returns a count of commands.")
                         .handler((c, r, o) -> o.integer(c.server().commands().size())))
-                .sub(command("info", -2).flags(LOADING, STALE).doc("server", "2.8.13", "O(N) where N is the number of commands to look up",
+                .sub(command("info", -2).args("[command-name:string...]").flags(LOADING, STALE).doc("server", "2.8.13", "O(N) where N is the number of commands to look up",
                         "Returns information about one, multiple or all commands.").handler(ServerCommands::commandInfo))
-                .sub(command("docs", -2).flags(LOADING, STALE).doc("server", "7.0.0", "O(N) where N is the number of commands to look up",
+                .sub(command("docs", -2).args("[command-name:string...]").flags(LOADING, STALE).doc("server", "7.0.0", "O(N) where N is the number of commands to look up",
                         "Returns documentary information about one, multiple or all commands.").handler(ServerCommands::commandDocs))
                 .sub(command("list", -2).flags(LOADING, STALE).doc("server", "7.0.0", "O(N) where N is the total number of Redis commands",
                         "Returns a list of command names.").handler(ServerCommands::commandList))
-                .sub(command("getkeys", -3).flags(LOADING, STALE).doc("server", "2.8.13", "O(N) where N is the number of arguments to the command",
+                .sub(command("getkeys", -3).args("command:string [arg:string...]").flags(LOADING, STALE).doc("server", "2.8.13", "O(N) where N is the number of arguments to the command",
                         "Extracts the key names from an arbitrary command.").handler(ServerCommands::commandGetKeys))
                 .sub(command("help", 2).flags(LOADING, STALE).doc("server", "5.0.0", "O(1)", "Returns helpful text about the different subcommands.")
                         .handler((c, r, o) -> help(o, "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -422,7 +422,7 @@ public final class ServerCommands {
     }
 
     private static void writeDocs(RespWriter out, CommandSpec s) {
-        int fields = 4 + (s.isContainer() ? 1 : 0);
+        int fields = 4 + (s.arguments().isEmpty() ? 0 : 1) + (s.isContainer() ? 1 : 0);
         out.mapHeader(fields);
         out.bulk("summary");
         out.bulk(s.summary());
@@ -432,12 +432,56 @@ public final class ServerCommands {
         out.bulk(s.group());
         out.bulk("complexity");
         out.bulk(s.complexity());
+        if (!s.arguments().isEmpty()) {
+            out.bulk("arguments");
+            writeArguments(out, s.arguments(), new int[1]);
+        }
         if (s.isContainer()) {
             out.bulk("subcommands");
             out.mapHeader(s.subcommands().size());
             for (CommandSpec sub : s.subcommands().values()) {
                 out.bulk(sub.fullName());
                 writeDocs(out, sub);
+            }
+        }
+    }
+
+    /** Argument maps as Redis 7 sends them: name, type, key_spec_index, token, flags, arguments. */
+    private static void writeArguments(RespWriter out, List<ArgumentDoc> args, int[] keySpecIndex) {
+        out.arrayHeader(args.size());
+        for (ArgumentDoc a : args) {
+            boolean isKey = a.type().equals("key");
+            List<String> flags = new ArrayList<>();
+            if (a.optional()) {
+                flags.add("optional");
+            }
+            if (a.multiple()) {
+                flags.add("multiple");
+            }
+            int fields = 2 + (isKey ? 1 : 0) + (a.token() != null ? 1 : 0) + (flags.isEmpty() ? 0 : 1) + (a.children().isEmpty() ? 0 : 1);
+            out.mapHeader(fields);
+            out.bulk("name");
+            out.bulk(a.name());
+            out.bulk("type");
+            out.bulk(a.type());
+            if (isKey) {
+                out.bulk("key_spec_index");
+                out.integer(keySpecIndex[0]++);
+            }
+            if (a.token() != null) {
+                out.bulk("token");
+                out.bulk(a.token());
+            }
+            if (!flags.isEmpty()) {
+                out.bulk("flags");
+                out.setHeader(flags.size());
+                for (String f : flags) {
+                    out.simple(f);
+                }
+            }
+            if (!a.children().isEmpty()) {
+                out.bulk("arguments");
+                writeArguments(out, a.children(), keySpecIndex);
             }
         }
     }

@@ -25,62 +25,62 @@ public final class StringCommands {
     private enum Status { OK, NIL, WRONGTYPE, NOT_INTEGER, OVERFLOW, NOT_FLOAT, NAN, TOO_LONG }
 
     public static void register(CommandTable t) {
-        t.register(command("get", 2).flags(READONLY, FAST).keys(1, 1, 1).acl("@read @string @fast")
+        t.register(command("get", 2).args("key:key").flags(READONLY, FAST).keys(1, 1, 1).acl("@read @string @fast")
                 .doc("string", "1.0.0", "O(1)", "Returns the string value of a key.").handler(StringCommands::get).build());
-        t.register(command("set", -3).flags(WRITE, DENYOOM).keys(1, 1, 1).acl("@write @string @slow")
+        t.register(command("set", -3).args("key:key value:string [condition:NX|XX] [GET] [expiration:EX seconds:integer|PX milliseconds:integer|EXAT unix-time-seconds:unix-time|PXAT unix-time-milliseconds:unix-time|KEEPTTL]").flags(WRITE, DENYOOM).keys(1, 1, 1).acl("@write @string @slow")
                 .doc("string", "1.0.0", "O(1)", "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.")
                 .handler(StringCommands::set).build());
-        t.register(command("setnx", 3).flags(WRITE, DENYOOM, FAST).keys(1, 1, 1).acl("@write @string @fast")
+        t.register(command("setnx", 3).args("key:key value:string").flags(WRITE, DENYOOM, FAST).keys(1, 1, 1).acl("@write @string @fast")
                 .doc("string", "1.0.0", "O(1)", "Set the string value of a key only when the key doesn't exist.").handler(StringCommands::setnx).build());
-        t.register(command("setex", 4).flags(WRITE, DENYOOM).keys(1, 1, 1).acl("@write @string @slow")
+        t.register(command("setex", 4).args("key:key seconds:integer value:string").flags(WRITE, DENYOOM).keys(1, 1, 1).acl("@write @string @slow")
                 .doc("string", "2.0.0", "O(1)", "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.")
                 .handler((c, r, o) -> setWithExpiry(c, r, o, 1000)).build());
-        t.register(command("psetex", 4).flags(WRITE, DENYOOM).keys(1, 1, 1).acl("@write @string @slow")
+        t.register(command("psetex", 4).args("key:key milliseconds:integer value:string").flags(WRITE, DENYOOM).keys(1, 1, 1).acl("@write @string @slow")
                 .doc("string", "2.6.0", "O(1)", "Sets both string value and expiration time in milliseconds of a key.")
                 .handler((c, r, o) -> setWithExpiry(c, r, o, 1)).build());
-        t.register(command("getset", 3).flags(WRITE, DENYOOM, FAST).keys(1, 1, 1).acl("@write @string @fast")
+        t.register(command("getset", 3).args("key:key value:string").flags(WRITE, DENYOOM, FAST).keys(1, 1, 1).acl("@write @string @fast")
                 .doc("string", "1.0.0", "O(1)", "Returns the previous string value of a key after setting it to a new value.")
                 .handler(StringCommands::getset).build());
-        t.register(command("getdel", 2).flags(WRITE, FAST).keys(1, 1, 1).acl("@write @string @fast")
+        t.register(command("getdel", 2).args("key:key").flags(WRITE, FAST).keys(1, 1, 1).acl("@write @string @fast")
                 .doc("string", "6.2.0", "O(1)", "Returns the string value of a key after deleting the key.").handler(StringCommands::getdel).build());
-        t.register(command("getex", -2).flags(WRITE, FAST).keys(1, 1, 1).acl("@write @string @fast")
+        t.register(command("getex", -2).args("key:key [expiration:EX seconds:integer|PX milliseconds:integer|EXAT unix-time-seconds:unix-time|PXAT unix-time-milliseconds:unix-time|PERSIST]").flags(WRITE, FAST).keys(1, 1, 1).acl("@write @string @fast")
                 .doc("string", "6.2.0", "O(1)", "Returns the string value of a key after setting its expiration time.").handler(StringCommands::getex).build());
-        t.register(command("mget", -2).flags(READONLY, FAST).keys(1, -1, 1).acl("@read @string @fast")
+        t.register(command("mget", -2).args("key:key...").flags(READONLY, FAST).keys(1, -1, 1).acl("@read @string @fast")
                 .doc("string", "1.0.0", "O(N) where N is the number of keys to retrieve.", "Atomically returns the string values of one or more keys.")
                 .handler(StringCommands::mget).build());
-        t.register(command("mset", -3).flags(WRITE, DENYOOM).keys(1, -1, 2).acl("@write @string @slow")
+        t.register(command("mset", -3).args("data:(key:key value:string)...").flags(WRITE, DENYOOM).keys(1, -1, 2).acl("@write @string @slow")
                 .doc("string", "1.0.1", "O(N) where N is the number of keys to set.", "Sets the string values of one or more keys (not atomic across partitions).")
                 .handler(StringCommands::mset).build());
-        t.register(command("msetnx", -3).flags(WRITE, DENYOOM).keys(1, -1, 2).acl("@write @string @slow")
+        t.register(command("msetnx", -3).args("data:(key:key value:string)...").flags(WRITE, DENYOOM).keys(1, -1, 2).acl("@write @string @slow")
                 .doc("string", "1.0.1", "O(N) where N is the number of keys to set.", "Atomically modifies the string values of one or more keys only when all keys don't exist.")
                 .handler(StringCommands::msetnx).build());
-        t.register(command("incr", 2).flags(WRITE, DENYOOM, FAST).keys(1, 1, 1).acl("@write @string @fast")
+        t.register(command("incr", 2).args("key:key").flags(WRITE, DENYOOM, FAST).keys(1, 1, 1).acl("@write @string @fast")
                 .doc("string", "1.0.0", "O(1)", "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.")
                 .handler((c, r, o) -> incrBy(c, r.arg(1), 1, o)).build());
-        t.register(command("decr", 2).flags(WRITE, DENYOOM, FAST).keys(1, 1, 1).acl("@write @string @fast")
+        t.register(command("decr", 2).args("key:key").flags(WRITE, DENYOOM, FAST).keys(1, 1, 1).acl("@write @string @fast")
                 .doc("string", "1.0.0", "O(1)", "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.")
                 .handler((c, r, o) -> incrBy(c, r.arg(1), -1, o)).build());
-        t.register(command("incrby", 3).flags(WRITE, DENYOOM, FAST).keys(1, 1, 1).acl("@write @string @fast")
+        t.register(command("incrby", 3).args("key:key increment:integer").flags(WRITE, DENYOOM, FAST).keys(1, 1, 1).acl("@write @string @fast")
                 .doc("string", "1.0.0", "O(1)", "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.")
                 .handler((c, r, o) -> incrByArg(c, r, o, false)).build());
-        t.register(command("decrby", 3).flags(WRITE, DENYOOM, FAST).keys(1, 1, 1).acl("@write @string @fast")
+        t.register(command("decrby", 3).args("key:key decrement:integer").flags(WRITE, DENYOOM, FAST).keys(1, 1, 1).acl("@write @string @fast")
                 .doc("string", "1.0.0", "O(1)", "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.")
                 .handler((c, r, o) -> incrByArg(c, r, o, true)).build());
-        t.register(command("incrbyfloat", 3).flags(WRITE, DENYOOM, FAST).keys(1, 1, 1).acl("@write @string @fast")
+        t.register(command("incrbyfloat", 3).args("key:key increment:double").flags(WRITE, DENYOOM, FAST).keys(1, 1, 1).acl("@write @string @fast")
                 .doc("string", "2.6.0", "O(1)", "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.")
                 .handler(StringCommands::incrByFloat).build());
-        t.register(command("append", 3).flags(WRITE, DENYOOM, FAST).keys(1, 1, 1).acl("@write @string @fast")
+        t.register(command("append", 3).args("key:key value:string").flags(WRITE, DENYOOM, FAST).keys(1, 1, 1).acl("@write @string @fast")
                 .doc("string", "2.0.0", "O(1)", "Appends a string to the value of a key. Creates the key if it doesn't exist.")
                 .handler(StringCommands::append).build());
-        t.register(command("strlen", 2).flags(READONLY, FAST).keys(1, 1, 1).acl("@read @string @fast")
+        t.register(command("strlen", 2).args("key:key").flags(READONLY, FAST).keys(1, 1, 1).acl("@read @string @fast")
                 .doc("string", "2.2.0", "O(1)", "Returns the length of a string value.").handler(StringCommands::strlen).build());
-        t.register(command("getrange", 4).flags(READONLY).keys(1, 1, 1).acl("@read @string @slow")
+        t.register(command("getrange", 4).args("key:key start:integer end:integer").flags(READONLY).keys(1, 1, 1).acl("@read @string @slow")
                 .doc("string", "2.4.0", "O(N) where N is the length of the returned string.", "Returns a substring of the string stored at a key.")
                 .handler(StringCommands::getrange).build());
-        t.register(command("substr", 4).flags(READONLY).keys(1, 1, 1).acl("@read @string @slow")
+        t.register(command("substr", 4).args("key:key start:integer end:integer").flags(READONLY).keys(1, 1, 1).acl("@read @string @slow")
                 .doc("string", "1.0.0", "O(N) where N is the length of the returned string.", "Returns a substring from a string value.")
                 .handler(StringCommands::getrange).build());
-        t.register(command("setrange", 4).flags(WRITE, DENYOOM).keys(1, 1, 1).acl("@write @string @slow")
+        t.register(command("setrange", 4).args("key:key offset:integer value:string").flags(WRITE, DENYOOM).keys(1, 1, 1).acl("@write @string @slow")
                 .doc("string", "2.2.0", "O(1), not counting the time taken to copy the new string in place.",
                         "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.")
                 .handler(StringCommands::setrange).build());

@@ -8,8 +8,19 @@ import java.util.Locale;
  * '-', the command-line flag), its type, default, whether {@code CONFIG SET} may change it at
  * run time, and a one-line description used by the example YAML and {@code --help}.
  */
-public record ConfigParam(String name, Type type, String defaultValue, boolean mutable, List<String> choices, String description) {
+public record ConfigParam(String name, Type type, String defaultValue, boolean mutable, List<String> choices, String description,
+        long min, long max) {
     public enum Type { STRING, INT, BYTES, BOOL, ENUM }
+
+    /** A parameter with no range beyond its type's (numbers: 0 and up). */
+    public ConfigParam(String name, Type type, String defaultValue, boolean mutable, List<String> choices, String description) {
+        this(name, type, defaultValue, mutable, choices, description, 0, Long.MAX_VALUE);
+    }
+
+    /** The same parameter limited to [min, max], with Redis's out-of-range message. */
+    public ConfigParam range(long lo, long hi) {
+        return new ConfigParam(name, type, defaultValue, mutable, choices, description, lo, hi);
+    }
 
     public String flagName() {
         return "--" + name.replace('.', '-');
@@ -21,13 +32,15 @@ public record ConfigParam(String name, Type type, String defaultValue, boolean m
         return switch (type) {
             case STRING -> raw;
             case INT -> {
+                long n;
                 try {
-                    yield Long.toString(Long.parseLong(v));
+                    n = Long.parseLong(v);
                 } catch (NumberFormatException e) {
                     throw new IllegalArgumentException("argument couldn't be parsed into an integer");
                 }
+                yield Long.toString(inRange(n));
             }
-            case BYTES -> Long.toString(parseBytes(v));
+            case BYTES -> Long.toString(inRange(parseBytes(v)));
             case BOOL -> {
                 String l = v.toLowerCase(Locale.ROOT);
                 if (l.equals("yes") || l.equals("true")) {
@@ -46,6 +59,13 @@ public record ConfigParam(String name, Type type, String defaultValue, boolean m
                 yield l;
             }
         };
+    }
+
+    private long inRange(long n) {
+        if (n < min || n > max) {
+            throw new IllegalArgumentException("argument must be between " + min + " and " + max + " inclusive");
+        }
+        return n;
     }
 
     /** Redis's memtoll: 1k = 1000, 1kb = 1024, likewise m/mb and g/gb; plain numbers are bytes. */

@@ -95,7 +95,8 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         } else if (msg instanceof ProtocolException pe) {
             server.protocolErrors().increment();
             if (pe.replyBeforeClose()) {
-                writer.error(pe.getMessage());
+                // Protocol messages are built with one char per wire byte; write them back 1:1.
+                writer.error(pe.getMessage().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
             } else {
                 log.warn("closing client {} that reached max query buffer length", client.addr());
             }

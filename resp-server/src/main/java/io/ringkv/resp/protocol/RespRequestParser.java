@@ -123,12 +123,13 @@ public final class RespRequestParser {
             }
             return false;
         }
+        if (cr + 1 >= in.writerIndex()) {
+            return false; // Redis judges the line only once its \n has arrived too
+        }
         byte first = in.getByte(in.readerIndex());
         if (first != '$') {
+            // The offending byte is quoted raw (ISO-8859-1 maps it 1:1 back to the wire).
             throw new ProtocolException("ERR Protocol error: expected '$', got '" + (char) (first & 0xFF) + "'", true);
-        }
-        if (cr + 1 >= in.writerIndex()) {
-            return false;
         }
         long len = parseLong(in, in.readerIndex() + 1, cr);
         if (len == Long.MIN_VALUE || len < 0 || len > limits.protoMaxBulkLenBytes()) {

@@ -72,6 +72,19 @@ public final class RespWriter {
         out.writeBytes(CRLF);
     }
 
+    /**
+     * An error reply whose text quotes client bytes verbatim, as Redis does (the String form
+     * would re-encode non-UTF-8 bytes). CR and LF become spaces, as in Redis's
+     * addReplyErrorLength.
+     */
+    public void error(byte[] message) {
+        out.writeByte('-');
+        for (byte b : message) {
+            out.writeByte(b == '\r' || b == '\n' ? ' ' : b);
+        }
+        out.writeBytes(CRLF);
+    }
+
     private void writeAsciiSanitized(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < b.length; i++) {
