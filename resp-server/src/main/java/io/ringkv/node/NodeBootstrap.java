@@ -11,7 +11,12 @@ import io.ringkv.resp.config.ServerConfig;
 import io.ringkv.resp.netty.RespServer;
 import io.ringkv.ring.local.LocalKeyValueService;
 import io.ringkv.ring.partition.Partitioner;
+import io.ringkv.ring.Record;
+import io.ringkv.storage.EntryFilter;
 import io.ringkv.storage.StorageEngine;
+import io.ringkv.storage.lsm.FsyncMode;
+import io.ringkv.storage.lsm.LsmEngine;
+import io.ringkv.storage.lsm.LsmOptions;
 import io.ringkv.storage.memory.MemoryEngine;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -48,7 +53,7 @@ public final class NodeBootstrap implements AutoCloseable {
     private NodeBootstrap(ServerConfig config, Clock clock) {
         this.config = config;
         config.setDerived("appendonly", config.storageEngine().equals("memory") ? "no" : "yes");
-        this.engine = openEngine(config);
+        this.engine = openEngine(config, clock);
         this.kv = new LocalKeyValueService(engine, clock, new SplittableRandom(), KEY_LOCK_STRIPES);
         CommandTable table = new CommandTable();
         ConnectionCommands.register(table);
@@ -68,9 +73,8 @@ public final class NodeBootstrap implements AutoCloseable {
         });
     }
 
-    private static StorageEngine openEngine(ServerConfig config) {
-        String kind = config.storageEngine();
-        if (kind.equals("memory")) {
+    private static StorageEngine openEngine(ServerConfig config, Clock clock) {
+        if (config.storageEngine().equals("memory")) {
             return new MemoryEngine();
         }
         Path dir = Path.of(config.dataDir());
@@ -79,7 +83,25 @@ public final class NodeBootstrap implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot create data directory " + dir + ": " + e.getMessage(), e);
         }
-        throw new IllegalArgumentException("storage engine '" + kind + "' is not available in this build");
+        LsmOptions options = LsmOptions.builder()
+                .fsyncMode(FsyncMode.parse(config.get("appendfsync")))
+                .memtableBytesMax(config.getLong("storage.memtable-bytes-max"))
+                .blockCacheBytes(config.getLong("storage.block-cache-bytes"))
+                .bloomBitsPerKey(config.getInt("storage.bloom-bits-per-key"))
+                .blockBytes(config.getInt("storage.block-bytes"))
+                .targetFileBytes(config.getLong("storage.target-file-bytes"))
+                .levelBaseBytes(config.getLong("storage.level-base-bytes"))
+                .l0CompactionTrigger(config.getInt("storage.l0-compaction-trigger"))
+                .l0SlowdownTrigger(config.getInt("storage.l0-slowdown-trigger"))
+                .l0StopTrigger(config.getInt("storage.l0-stop-trigger"))
+                .pendingCompactionBytesStop(config.getLong("storage.pending-compaction-bytes-stop"))
+                .compression(config.getBool("storage.compression"))
+                .compactionThreads(config.getInt("storage.compaction-threads"))
+                .clock(clock)
+                .build();
+        // Compaction drops records whose TTL has passed; the engine never parses values itself.
+        EntryFilter expired = (key, value) -> Record.decode(value).isExpired(clock.currentTimeMillis());
+        return LsmEngine.open(dir.resolve("lsm"), options, expired);
     }
 
     /** Builds the node and starts listening. */
