@@ -604,7 +604,7 @@ public final class LsmEngine implements StorageEngine {
             try {
                 runCompaction(c, true);
             } finally {
-                c.inputVersion().unref();
+                releaseVersion(c.inputVersion());
             }
         } catch (CompactionJob.AbortedException e) {
             log.debug("compaction aborted by close");
@@ -746,7 +746,7 @@ public final class LsmEngine implements StorageEngine {
                 try {
                     runCompaction(c, false);
                 } finally {
-                    c.inputVersion().unref();
+                    releaseVersion(c.inputVersion());
                 }
             }
         } catch (RuntimeException e) {
@@ -983,8 +983,16 @@ public final class LsmEngine implements StorageEngine {
     }
 
     private void releaseView(ReadView v) {
-        if (v.version.unref() && !closed) {
-            // The view may have been the last user of files a compaction made obsolete.
+        releaseVersion(v.version);
+    }
+
+    /**
+     * Drops a version reference; the last holder of a version replaced by a flush or
+     * compaction deletes the files only it kept alive (iterators, snapshots, and compactions,
+     * which pin their input version until they finish).
+     */
+    private void releaseVersion(Version v) {
+        if (v.unref() && !closed) {
             mutex.lock();
             try {
                 if (!closed) {

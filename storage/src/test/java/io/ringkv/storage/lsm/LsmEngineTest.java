@@ -183,4 +183,39 @@ class LsmEngineTest extends StorageEngineContractTest {
         engine.put(utf8("after"), utf8("ok"));
         assertThat(engine.get(utf8("after"))).isEqualTo(utf8("ok"));
     }
+
+    @Test
+    void filesReplacedByCompactionAreDeletedOnceNothingReadsThem() throws Exception {
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 3000; i++) {
+                engine.put(utf8(key(i)), utf8("round-" + round + "-" + i));
+            }
+            engine.flush();
+        }
+        StorageIterator pinned = engine.iterator(null, null);
+        engine.compactRange(null, null);
+        long live = liveTables();
+        assertThat(sstFilesOnDisk()).as("the open iterator keeps replaced files").isGreaterThan(live);
+        pinned.close();
+        assertThat(sstFilesOnDisk()).isEqualTo(liveTables());
+        for (int i = 0; i < 3000; i++) {
+            engine.put(utf8(key(i)), utf8("again-" + i));
+        }
+        engine.compactRange(null, null);
+        assertThat(sstFilesOnDisk()).isEqualTo(liveTables());
+    }
+
+    private long liveTables() {
+        long n = 0;
+        for (int level = 0; level < 7; level++) {
+            n += Long.parseLong(engine.stats().get("level" + level + "_tables"));
+        }
+        return n;
+    }
+
+    private long sstFilesOnDisk() throws java.io.IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.toString().endsWith(".sst")).count();
+        }
+    }
 }
