@@ -26,6 +26,9 @@ public interface KeyValueService {
     /** The number of keys, counting expired keys not yet reclaimed (as Redis's DBSIZE does). */
     long size();
 
+    /** How many of {@link #size()} keys carry an expiry deadline. */
+    long keysWithExpiry();
+
     /**
      * Visits at least {@code count} stored entries from {@code cursor} (a token; 0 = start) and
      * returns the live keys among them that pass both filters (either may be null).

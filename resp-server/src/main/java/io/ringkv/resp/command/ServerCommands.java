@@ -261,7 +261,7 @@ public final class ServerCommands {
             case "keyspace" -> {
                 long keys = s.kv().size();
                 if (keys > 0) {
-                    m.put("db0", "keys=" + keys + ",expires=0,avg_ttl=0");
+                    m.put("db0", "keys=" + keys + ",expires=" + s.kv().keysWithExpiry() + ",avg_ttl=0");
                 }
             }
             case "ring" -> {

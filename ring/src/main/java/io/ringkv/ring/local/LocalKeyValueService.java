@@ -34,6 +34,8 @@ public final class LocalKeyValueService implements KeyValueService {
     private final RandomGenerator random;
     private final ReentrantLock[] stripes;
     private final AtomicLong keyCount = new AtomicLong();
+    /** Stored keys that carry a deadline (INFO keyspace's expires=). */
+    private final AtomicLong volatileKeyCount = new AtomicLong();
     private final AtomicLong expiredKeys = new AtomicLong();
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
@@ -52,18 +54,35 @@ public final class LocalKeyValueService implements KeyValueService {
         for (int i = 0; i < lockStripes; i++) {
             stripes[i] = new ReentrantLock();
         }
-        keyCount.set(countKeys());
+        countKeys();
     }
 
-    /** Counted once at start-up: the engine keeps no key count of its own. */
-    private long countKeys() {
+    /** Counted once at start-up (O(n)): the engine keeps no key count of its own. */
+    private void countKeys() {
         long n = 0;
+        long withDeadline = 0;
         try (StorageIterator it = engine.iterator(null, null)) {
             for (; it.valid(); it.next()) {
                 n++;
+                if (Record.decode(it.value()).hasExpiry()) {
+                    withDeadline++;
+                }
             }
         }
-        return n;
+        keyCount.set(n);
+        volatileKeyCount.set(withDeadline);
+    }
+
+    /** Keeps the key counters in step with one key going from {@code before} to {@code after} (null = absent). */
+    private void account(Record before, Record after) {
+        long keys = (after != null ? 1 : 0) - (before != null ? 1 : 0);
+        long deadlines = (after != null && after.hasExpiry() ? 1 : 0) - (before != null && before.hasExpiry() ? 1 : 0);
+        if (keys != 0) {
+            keyCount.addAndGet(keys);
+        }
+        if (deadlines != 0) {
+            volatileKeyCount.addAndGet(deadlines);
+        }
     }
 
     private ReentrantLock stripe(byte[] storageKey) {
@@ -99,9 +118,10 @@ public final class LocalKeyValueService implements KeyValueService {
         lock.lock();
         try {
             byte[] raw = engine.get(skey);
-            if (raw != null && Record.decode(raw).isExpired(clock.currentTimeMillis())) {
+            Record stored = raw == null ? null : Record.decode(raw);
+            if (stored != null && stored.isExpired(clock.currentTimeMillis())) {
                 engine.delete(skey);
-                keyCount.decrementAndGet();
+                account(stored, null);
                 expiredKeys.incrementAndGet();
                 return true;
             }
@@ -119,29 +139,24 @@ public final class LocalKeyValueService implements KeyValueService {
         try {
             long now = clock.currentTimeMillis();
             byte[] raw = engine.get(skey);
-            Record current = raw == null ? null : Record.decode(raw);
-            boolean existed = current != null;
-            if (current != null && current.isExpired(now)) {
-                current = null;
-            }
+            Record stored = raw == null ? null : Record.decode(raw);
+            Record current = stored != null && stored.isExpired(now) ? null : stored;
             Change<R> change = update.apply(current, now);
             switch (change.action()) {
                 case PUT -> {
                     engine.put(skey, change.record().encoded());
-                    if (!existed) {
-                        keyCount.incrementAndGet();
-                    }
+                    account(stored, change.record());
                 }
                 case DELETE -> {
-                    if (existed) {
+                    if (stored != null) {
                         engine.delete(skey);
-                        keyCount.decrementAndGet();
+                        account(stored, null);
                     }
                 }
                 case KEEP -> {
-                    if (existed && current == null) {
+                    if (stored != null && current == null) {
                         engine.delete(skey);
-                        keyCount.decrementAndGet();
+                        account(stored, null);
                         expiredKeys.incrementAndGet();
                     }
                 }
@@ -166,11 +181,11 @@ public final class LocalKeyValueService implements KeyValueService {
         try {
             long now = clock.currentTimeMillis();
             List<Record> current = new ArrayList<>(skeys.size());
-            Map<String, Boolean> existed = new LinkedHashMap<>();
+            Map<String, Record> stored = new LinkedHashMap<>();
             for (byte[] skey : skeys) {
                 byte[] raw = engine.get(skey);
                 Record r = raw == null ? null : Record.decode(raw);
-                existed.put(Arrays.toString(skey), raw != null);
+                stored.put(Arrays.toString(skey), r);
                 current.add(r != null && r.isExpired(now) ? null : r);
             }
             MultiKeyUpdate.Result<R> result = update.apply(current, now);
@@ -189,20 +204,20 @@ public final class LocalKeyValueService implements KeyValueService {
                 }
             }
             WriteBatch batch = new WriteBatch();
-            long delta = 0;
+            List<Record[]> transitions = new ArrayList<>();
             for (Map.Entry<String, Change<Void>> e : finalChange.entrySet()) {
                 byte[] skey = skeys.get(lastIndex.get(e.getKey()));
-                boolean had = existed.get(e.getKey());
+                Record before = stored.get(e.getKey());
                 Change<Void> c = e.getValue();
                 switch (c.action()) {
                     case PUT -> {
                         batch.put(skey, c.record().encoded());
-                        delta += had ? 0 : 1;
+                        transitions.add(new Record[] {before, c.record()});
                     }
                     case DELETE -> {
-                        if (had) {
+                        if (before != null) {
                             batch.delete(skey);
-                            delta--;
+                            transitions.add(new Record[] {before, null});
                         }
                     }
                     case KEEP -> {}
@@ -210,7 +225,9 @@ public final class LocalKeyValueService implements KeyValueService {
             }
             if (!batch.isEmpty()) {
                 engine.write(batch);
-                keyCount.addAndGet(delta);
+                for (Record[] t : transitions) {
+                    account(t[0], t[1]);
+                }
             }
             return result.reply();
         } finally {
@@ -223,6 +240,11 @@ public final class LocalKeyValueService implements KeyValueService {
     @Override
     public long size() {
         return keyCount.get();
+    }
+
+    @Override
+    public long keysWithExpiry() {
+        return volatileKeyCount.get();
     }
 
     @Override
@@ -295,6 +317,7 @@ public final class LocalKeyValueService implements KeyValueService {
     public void flushAll() {
         engine.clear();
         keyCount.set(0);
+        volatileKeyCount.set(0);
     }
 
     /**

@@ -37,6 +37,7 @@ class LocalKeyValueServiceTest {
         clock.advanceMillis(1);
         assertThat(kv.get(utf8("a"))).isNull();
         assertThat(kv.size()).isZero();
+        assertThat(kv.keysWithExpiry()).isZero();
         assertThat(kv.counters().get("expired_keys")).isEqualTo(1);
     }
 
@@ -45,6 +46,7 @@ class LocalKeyValueServiceTest {
         for (int i = 0; i < 100; i++) {
             set("k" + i, "v", i % 2 == 0 ? clock.currentTimeMillis() + 10 : 0);
         }
+        assertThat(kv.keysWithExpiry()).isEqualTo(50);
         clock.advanceMillis(11);
         int removed = 0;
         for (int cycle = 0; cycle < 10; cycle++) {
@@ -54,6 +56,7 @@ class LocalKeyValueServiceTest {
         }
         assertThat(removed).isEqualTo(50);
         assertThat(kv.size()).isEqualTo(50);
+        assertThat(kv.keysWithExpiry()).isZero();
     }
 
     @Test
