@@ -82,11 +82,4 @@ public final class ByteSink {
     public void reset() {
         len = 0;
     }
-
-    public void setInt(int pos, int v) {
-        buf[pos] = (byte) (v >>> 24);
-        buf[pos + 1] = (byte) (v >>> 16);
-        buf[pos + 2] = (byte) (v >>> 8);
-        buf[pos + 3] = (byte) v;
-    }
 }

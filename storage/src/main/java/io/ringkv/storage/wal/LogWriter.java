@@ -1,7 +1,6 @@
 package io.ringkv.storage.wal;
 
 import io.ringkv.storage.StorageException;
-import io.ringkv.storage.fs.Checksums;
 import io.ringkv.storage.fs.WritableFile;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -104,10 +103,5 @@ public final class LogWriter implements AutoCloseable {
         } finally {
             closeLock.writeLock().unlock();
         }
-    }
-
-    /** Exposed for tests of the framing. */
-    static int checksum(byte[] b, int off, int len) {
-        return Checksums.crc32c(b, off, len);
     }
 }
