@@ -745,15 +745,16 @@ public final class LsmEngine implements StorageEngine {
                 }
                 try {
                     runCompaction(c, false);
+                } catch (CompactionJob.AbortedException e) {
+                    throw new StorageException("compaction aborted: engine closing", e);
+                } catch (RuntimeException e) {
+                    // Same policy as background compaction: an I/O failure mid-compaction stops writes.
+                    recordBackgroundError(e);
+                    throw e;
                 } finally {
                     releaseVersion(c.inputVersion());
                 }
             }
-        } catch (RuntimeException e) {
-            if (!(e instanceof CompactionJob.AbortedException)) {
-                recordBackgroundError(e);
-            }
-            throw e;
         } finally {
             compactionLock.unlock();
         }
