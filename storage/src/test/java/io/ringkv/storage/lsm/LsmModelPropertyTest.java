@@ -88,9 +88,16 @@ class LsmModelPropertyTest {
     private record OpenSnapshot(Snapshot snapshot, TreeMap<String, byte[]> model) {}
 
     @Property(tries = 120)
-    void engineAgreesWithSortedMapModel(@ForAll("actions") List<Action> actions) throws IOException {
+    void engineAgreesWithSortedMapModel(@ForAll("actions") List<Action> actions, @ForAll boolean deepLevelZero)
+            throws IOException {
         Path dir = Files.createTempDirectory("lsm-prop");
-        LsmOptions options = LsmTestSupport.small().memtableBytesMax(16 << 10).targetFileBytes(8 << 10).build();
+        // Tiny memtable, files and levels (and no compression, as the test values compress
+        // well) so a few hundred operations reach levels 2-4 and tombstones meet older
+        // versions several levels down.
+        LsmOptions options = LsmTestSupport.small().memtableBytesMax(4096).targetFileBytes(4096)
+                .levelBaseBytes(4096).levelMultiplier(2).compression(false)
+                // Half the tries let level 0 pile up overlapping files before compacting.
+                .l0CompactionTrigger(deepLevelZero ? 6 : 2).build();
         LsmEngine engine = LsmEngine.open(dir, options, EntryFilter.KEEP_ALL);
         TreeMap<String, byte[]> model = new TreeMap<>();
         List<OpenSnapshot> snapshots = new ArrayList<>();
