@@ -31,6 +31,8 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final CommandContext client;
     private final RespWriter writer = new RespWriter();
     private ByteBuf pending;
+    /** Replies were written (not flushed) mid-batch because the batch grew past REPLY_BATCH_BYTES. */
+    private boolean unflushed;
     private boolean closing;
 
     public ConnectionHandler(ServerContext server, CommandContext client) {
@@ -91,6 +93,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             } else if (pending.readableBytes() >= REPLY_BATCH_BYTES) {
                 ctx.write(pending);
                 pending = null;
+                unflushed = true;
             }
         } else if (msg instanceof ProtocolException pe) {
             server.protocolErrors().increment();
@@ -113,15 +116,18 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (pending != null) {
-            if (pending.isReadable()) {
-                ctx.writeAndFlush(pending);
-            } else {
+        if (pending != null && pending.isReadable()) {
+            ctx.writeAndFlush(pending);
+        } else {
+            if (pending != null) {
                 pending.release();
             }
-            pending = null;
+            if (unflushed) {
+                ctx.flush();
+            }
         }
-        ctx.flush(); // replies written mid-batch by channelRead (REPLY_BATCH_BYTES) are not flushed yet
+        pending = null;
+        unflushed = false;
         ctx.fireChannelReadComplete();
     }
 
