@@ -23,7 +23,7 @@ OUT="$(mktemp -d /tmp/ringkv-bench.XXXXXX)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 wait_port() { for _ in $(seq 1 200); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "server on $1 did not start" >&2; return 1; }
 
-[[ -f "$ROOT/resp-server/target/ringkv.jar" ]] || (cd "$ROOT" && mvn -q -DskipTests -pl resp-server -am package)
+[[ -f "$ROOT/resp-server/target/ringkv.jar" ]] || (cd "$ROOT" && mvn -q -B -DskipTests -pl resp-server -am package)
 
 RPORT=$(free_port); KPORT=$(free_port)
 redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly yes --appendfsync everysec \
