@@ -8,6 +8,11 @@ public interface Clock {
     /** Wall-clock time in Unix milliseconds (used for TTL deadlines and version timestamps). */
     long currentTimeMillis();
 
+    /** Wall-clock time in Unix microseconds (Redis's TIME). Defaults to millisecond precision. */
+    default long currentTimeMicros() {
+        return currentTimeMillis() * 1000;
+    }
+
     /** Monotonic time in nanoseconds, for measuring durations only. */
     long nanoTime();
 

@@ -12,6 +12,12 @@ final class SystemClock implements Clock {
     }
 
     @Override
+    public long currentTimeMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
+    }
+
+    @Override
     public long nanoTime() {
         return System.nanoTime();
     }

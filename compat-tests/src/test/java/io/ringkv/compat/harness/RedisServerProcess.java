@@ -76,10 +76,6 @@ public final class RedisServerProcess implements AutoCloseable {
         return port;
     }
 
-    public String version() throws IOException {
-        return new String(process.info().command().orElse("redis-server").getBytes());
-    }
-
     @Override
     public void close() {
         process.destroyForcibly();

@@ -103,7 +103,7 @@ public final class ServerCommands {
     }
 
     private static void time(CommandContext c, Request r, RespWriter out) {
-        long micros = c.server().clock().currentTimeMillis() * 1000 + (c.server().clock().nanoTime() / 1000) % 1000;
+        long micros = c.server().clock().currentTimeMicros();
         out.arrayHeader(2);
         out.bulk(Long.toString(micros / 1_000_000));
         out.bulk(Long.toString(micros % 1_000_000));

@@ -24,7 +24,7 @@ public final class ServerConfig {
             p("timeout", ConfigParam.Type.INT, "0", true, "Close clients idle for this many seconds (0 = never).").range(0, Integer.MAX_VALUE),
             p("proto-max-bulk-len", ConfigParam.Type.BYTES, "536870912", true, "Largest bulk string a client may send.").range(1024 * 1024, Long.MAX_VALUE),
             p("client-query-buffer-limit", ConfigParam.Type.BYTES, "1073741824", true, "Largest request (sum of its arguments) a client may send.").range(1024 * 1024, Long.MAX_VALUE),
-            p("client-output-buffer-bytes-max", ConfigParam.Type.BYTES, "67108864", true, "Replies pending to one slow client before reading from it pauses."),
+            p("client-output-buffer-bytes-max", ConfigParam.Type.BYTES, "1048576", true, "Replies pending to one slow client before reading its requests pauses (applies to new connections).").range(64 * 1024, Integer.MAX_VALUE),
             p("hz", ConfigParam.Type.INT, "10", true, "Background task frequency (active expiry, idle-client checks) per second.").range(1, 500),
             p("active-expire-keys-per-cycle", ConfigParam.Type.INT, "200", true, "Keys examined by each active expiry cycle.").range(1, 1_000_000),
             p("io-threads", ConfigParam.Type.INT, "0", false, "Netty event-loop threads (0 = number of cores).").range(0, 128),

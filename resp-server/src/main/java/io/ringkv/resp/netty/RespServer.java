@@ -48,10 +48,13 @@ public final class RespServer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        // The connection stops reading while this many reply bytes are queued
+                        // (ConnectionHandler.channelWritabilityChanged), resuming at a quarter.
+                        int outputMax = server.config().getInt("client-output-buffer-bytes-max");
+                        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(outputMax / 4, outputMax));
                         CommandContext client = new CommandContext(server, server.newClientId(), ch,
                                 format(ch.remoteAddress()), format(ch.localAddress()), server.clock().currentTimeMillis());
                         ch.pipeline().addLast("resp-decoder", new RespDecoder(server.config()::requestLimits, client::authenticated));

@@ -11,8 +11,8 @@ import io.ringkv.ring.partition.StorageKeys;
 import io.ringkv.storage.StorageEngine;
 import io.ringkv.storage.StorageIterator;
 import io.ringkv.storage.WriteBatch;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +29,8 @@ import java.util.random.RandomGenerator;
  * {@link #activeExpireCycle}, which walks the key space with a bounded budget per call.
  */
 public final class LocalKeyValueService implements KeyValueService {
+    /** Seeks RANDOMKEY makes before giving up on a key space full of expired keys. */
+    private static final int RANDOM_KEY_ATTEMPTS_MAX = 100;
     private final StorageEngine engine;
     private final Clock clock;
     private final RandomGenerator random;
@@ -117,8 +119,7 @@ public final class LocalKeyValueService implements KeyValueService {
         ReentrantLock lock = stripe(skey);
         lock.lock();
         try {
-            byte[] raw = engine.get(skey);
-            Record stored = raw == null ? null : Record.decode(raw);
+            Record stored = read(skey);
             if (stored != null && stored.isExpired(clock.currentTimeMillis())) {
                 engine.delete(skey);
                 account(stored, null);
@@ -138,8 +139,7 @@ public final class LocalKeyValueService implements KeyValueService {
         lock.lock();
         try {
             long now = clock.currentTimeMillis();
-            byte[] raw = engine.get(skey);
-            Record stored = raw == null ? null : Record.decode(raw);
+            Record stored = read(skey);
             Record current = stored != null && stored.isExpired(now) ? null : stored;
             Change<R> change = update.apply(current, now);
             switch (change.action()) {
@@ -180,44 +180,32 @@ public final class LocalKeyValueService implements KeyValueService {
         }
         try {
             long now = clock.currentTimeMillis();
+            // One slot per distinct key: each is read once, and duplicates share what was read.
+            Map<ByteBuffer, KeySlot> slots = new LinkedHashMap<>();
             List<Record> current = new ArrayList<>(skeys.size());
-            Map<String, Record> stored = new LinkedHashMap<>();
             for (byte[] skey : skeys) {
-                byte[] raw = engine.get(skey);
-                Record r = raw == null ? null : Record.decode(raw);
-                stored.put(Arrays.toString(skey), r);
-                current.add(r != null && r.isExpired(now) ? null : r);
+                KeySlot slot = slots.computeIfAbsent(ByteBuffer.wrap(skey), k -> new KeySlot(skey, read(skey)));
+                current.add(slot.stored != null && slot.stored.isExpired(now) ? null : slot.stored);
             }
             MultiKeyUpdate.Result<R> result = update.apply(current, now);
             if (result.changes().size() != skeys.size()) {
                 throw new IllegalStateException("one change per key expected");
             }
-            // Collapse to the final state per key, then write it as one atomic batch.
-            Map<String, Integer> lastIndex = new LinkedHashMap<>();
-            Map<String, Change<Void>> finalChange = new LinkedHashMap<>();
+            // Collapse to the final change per key (a KEEP never undoes an earlier change).
             for (int i = 0; i < skeys.size(); i++) {
-                String id = Arrays.toString(skeys.get(i));
+                KeySlot slot = slots.get(ByteBuffer.wrap(skeys.get(i)));
                 Change<Void> c = result.changes().get(i);
-                if (c.action() != Change.Action.KEEP || !finalChange.containsKey(id)) {
-                    finalChange.put(id, c);
-                    lastIndex.put(id, i);
+                if (c.action() != Change.Action.KEEP || slot.change == null) {
+                    slot.change = c;
                 }
             }
             WriteBatch batch = new WriteBatch();
-            List<Record[]> transitions = new ArrayList<>();
-            for (Map.Entry<String, Change<Void>> e : finalChange.entrySet()) {
-                byte[] skey = skeys.get(lastIndex.get(e.getKey()));
-                Record before = stored.get(e.getKey());
-                Change<Void> c = e.getValue();
-                switch (c.action()) {
-                    case PUT -> {
-                        batch.put(skey, c.record().encoded());
-                        transitions.add(new Record[] {before, c.record()});
-                    }
+            for (KeySlot slot : slots.values()) {
+                switch (slot.change.action()) {
+                    case PUT -> batch.put(slot.skey, slot.change.record().encoded());
                     case DELETE -> {
-                        if (before != null) {
-                            batch.delete(skey);
-                            transitions.add(new Record[] {before, null});
+                        if (slot.stored != null) {
+                            batch.delete(slot.skey);
                         }
                     }
                     case KEEP -> {}
@@ -225,8 +213,12 @@ public final class LocalKeyValueService implements KeyValueService {
             }
             if (!batch.isEmpty()) {
                 engine.write(batch);
-                for (Record[] t : transitions) {
-                    account(t[0], t[1]);
+                for (KeySlot slot : slots.values()) {
+                    switch (slot.change.action()) {
+                        case PUT -> account(slot.stored, slot.change.record());
+                        case DELETE -> account(slot.stored, null);
+                        case KEEP -> {}
+                    }
                 }
             }
             return result.reply();
@@ -235,6 +227,23 @@ public final class LocalKeyValueService implements KeyValueService {
                 stripes[order[i]].unlock();
             }
         }
+    }
+
+    /** A key of a multi-key update: its storage key, what was stored, and its final change. */
+    private static final class KeySlot {
+        final byte[] skey;
+        final Record stored;
+        Change<Void> change;
+
+        KeySlot(byte[] skey, Record stored) {
+            this.skey = skey;
+            this.stored = stored;
+        }
+    }
+
+    private Record read(byte[] skey) {
+        byte[] raw = engine.get(skey);
+        return raw == null ? null : Record.decode(raw);
     }
 
     @Override
@@ -286,7 +295,7 @@ public final class LocalKeyValueService implements KeyValueService {
     public byte[] randomKey() {
         // Seek to a random token and take the next live key, wrapping once; bounded attempts so
         // a key space full of expired keys cannot stall the caller.
-        for (int attempt = 0; attempt < 100; attempt++) {
+        for (int attempt = 0; attempt < RANDOM_KEY_ATTEMPTS_MAX; attempt++) {
             byte[] skey = firstAtOrAfter(StorageKeys.tokenStart(random.nextLong()));
             if (skey == null) {
                 skey = firstAtOrAfter(null);

@@ -1202,44 +1202,31 @@ public final class LsmEngine implements StorageEngine {
             while (!writers.isEmpty() && clock.nanoTime() < deadline) {
                 awaitBackground(STALL_WAIT_NANOS);
             }
-            RuntimeException failure = null;
-            try {
-                wal.close();
-            } catch (RuntimeException e) {
-                failure = e;
-            }
-            try {
-                versions.close();
-            } catch (RuntimeException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-            try {
-                tableCache.close();
-            } catch (RuntimeException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-            try {
-                dirLock.close();
-            } catch (RuntimeException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
+            RuntimeException failure = closeQuietlyCollecting(null, wal::close);
+            failure = closeQuietlyCollecting(failure, versions::close);
+            failure = closeQuietlyCollecting(failure, tableCache::close);
+            failure = closeQuietlyCollecting(failure, dirLock::close);
             if (failure != null) {
                 throw failure;
             }
         } finally {
             mutex.unlock();
         }
+    }
+
+    /**
+     * Runs one step of close() even if an earlier step failed, keeping the first failure and
+     * attaching later ones to it as suppressed, so every resource gets its chance to close.
+     */
+    private static RuntimeException closeQuietlyCollecting(RuntimeException failure, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            if (failure == null) {
+                return e;
+            }
+            failure.addSuppressed(e);
+        }
+        return failure;
     }
 }
