@@ -1,0 +1,50 @@
+package io.ringkv.ring.transport;
+
+/**
+ * The kinds of inter-node message. Codes are on the wire: never renumber, only add.
+ */
+public enum Verb {
+    /** Liveness probe; empty payload, empty reply. */
+    PING(1),
+    /** Client requests forwarded to the node that coordinates their keys (opaque to the ring). */
+    FORWARD(2),
+    /** Read a key's sibling set from a replica. */
+    REPLICA_READ(3),
+    /** Merge a sibling set into a replica. */
+    REPLICA_WRITE(4),
+    /** A page of a partition's keys (SCAN, KEYS). */
+    SCAN_PAGE(5),
+    /** Drop all data (FLUSHALL) and remember when. */
+    FLUSH(6),
+    /** Node statistics (key counts per partition, for DBSIZE; random key). */
+    NODE_STATS(7),
+    RANDOM_KEY(8);
+
+    private final int code;
+
+    Verb(int code) {
+        this.code = code;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    private static final Verb[] BY_CODE;
+
+    static {
+        int max = 0;
+        for (Verb v : values()) {
+            max = Math.max(max, v.code);
+        }
+        BY_CODE = new Verb[max + 1];
+        for (Verb v : values()) {
+            BY_CODE[v.code] = v;
+        }
+    }
+
+    /** The verb with this wire code, or null if unknown (a newer peer). */
+    public static Verb ofCode(int code) {
+        return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+    }
+}
