@@ -79,6 +79,19 @@ public final class Record {
         return new Record(out);
     }
 
+    /** A deletion marker: a version that reads as absent but still supersedes what it covers. */
+    public static Record tombstone(long timestampMillis) {
+        byte[] out = new byte[HEADER_BYTES];
+        out[0] = FORMAT_VERSION;
+        out[1] = Type.TOMBSTONE.code;
+        Bytes.putLong(out, 2, timestampMillis);
+        return new Record(out);
+    }
+
+    public boolean isTombstone() {
+        return encoded[1] == Type.TOMBSTONE.code;
+    }
+
     public Type type() {
         return Type.ofCode(encoded[1]);
     }

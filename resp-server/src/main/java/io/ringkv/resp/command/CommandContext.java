@@ -1,6 +1,9 @@
 package io.ringkv.resp.command;
 
 import io.netty.channel.Channel;
+import io.ringkv.ring.Consistency;
+import io.ringkv.resp.protocol.RespWriter;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The state of one client connection (what Redis keeps in its {@code client} struct) plus a
@@ -24,6 +27,13 @@ public final class CommandContext {
     private volatile boolean noEvict;
     private volatile boolean noTouch;
     private volatile boolean closeAfterReply;
+    /** Levels set by CONSISTENCY; null = the server's defaults. */
+    private volatile Consistency connectionConsistency;
+    /** Levels of the command being run under CL; null outside CL. */
+    private Consistency commandConsistency;
+    /** True for the context that runs requests forwarded by another node (never re-forwards). */
+    private final boolean forwarded;
+    private Deferred<?> deferred;
 
     public CommandContext(ServerContext server, long id, Channel channel, String addr, String laddr, long nowMillis) {
         this.server = server;
@@ -34,6 +44,80 @@ public final class CommandContext {
         this.createdMillis = nowMillis;
         this.lastInteractionMillis = nowMillis;
         this.authenticated = server.config().requirePass().isEmpty();
+        this.forwarded = false;
+    }
+
+    private CommandContext(ServerContext server, int protocol, Consistency consistency) {
+        this.server = server;
+        this.id = 0;
+        this.channel = null;
+        this.addr = "cluster";
+        this.laddr = "cluster";
+        this.createdMillis = server.clock().currentTimeMillis();
+        this.lastInteractionMillis = createdMillis;
+        this.authenticated = true;
+        this.protocol = protocol;
+        this.connectionConsistency = consistency;
+        this.forwarded = true;
+    }
+
+    /**
+     * A context for requests another node forwarded here: already authenticated there, with the
+     * client's protocol and consistency levels; its commands run here, never forwarded again.
+     */
+    public static CommandContext forwarded(ServerContext server, int protocol, Consistency consistency) {
+        return new CommandContext(server, protocol, consistency);
+    }
+
+    public boolean isForwarded() {
+        return forwarded;
+    }
+
+    /** The levels the current command runs with: CL's, else the connection's, else the server's. */
+    public Consistency consistency() {
+        Consistency c = commandConsistency;
+        if (c != null) {
+            return c;
+        }
+        c = connectionConsistency;
+        return c != null ? c : server.defaultConsistency();
+    }
+
+    /** The levels CONSISTENCY set for this connection, or null for the server defaults. */
+    public Consistency connectionConsistency() {
+        return connectionConsistency;
+    }
+
+    public void connectionConsistency(Consistency c) {
+        connectionConsistency = c;
+    }
+
+    /** Sets (non-null) or clears (null) the levels of the command CL is running. */
+    public void commandConsistency(Consistency c) {
+        commandConsistency = c;
+    }
+
+    /**
+     * Replies with what {@code f} produces: at once when it is already complete (the common,
+     * local case), otherwise later, in order with the connection's other replies. Failures
+     * become Redis error replies (UNAVAILABLE, TIMEOUT, ...). At most once per command.
+     */
+    public <T> void reply(RespWriter out, CompletableFuture<T> f, Deferred.Renderer<T> render) {
+        if (f.isDone()) {
+            Deferred.render(out, f, render);
+            return;
+        }
+        if (deferred != null) {
+            throw new IllegalStateException("a command may defer its reply only once");
+        }
+        deferred = new Deferred<>(f, render);
+    }
+
+    /** The reply the last command deferred, if any; clears it. */
+    public Deferred<?> takeDeferred() {
+        Deferred<?> d = deferred;
+        deferred = null;
+        return d;
     }
 
     public ServerContext server() {

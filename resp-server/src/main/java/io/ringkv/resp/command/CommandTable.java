@@ -4,7 +4,9 @@ import io.ringkv.resp.protocol.Request;
 import io.ringkv.resp.protocol.RespWriter;
 import io.ringkv.storage.StorageException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,6 +28,40 @@ public final class CommandTable {
      */
     private CommandSpec[] index = new CommandSpec[0];
     private byte[][] indexNames = new byte[0][];
+    private Router router;
+
+    /** Installs the cluster router (at start-up, once the node's context exists). */
+    public void router(Router r) {
+        this.router = r;
+    }
+
+    /**
+     * The keys a request touches, for ordering a connection's concurrent commands; null when
+     * it has none or is not a known keyed command (such a request waits for all before it).
+     */
+    public List<byte[]> keysOf(Request req) {
+        CommandSpec spec = lookup(req.arg(0));
+        int offset = 0;
+        if (spec != null && spec.name().equals("cl") && req.argc() > 2) {
+            offset = 2;
+            spec = lookup(req.arg(2));
+        }
+        if (spec == null || spec.isContainer() || !spec.arityAccepts(req.argc() - offset)) {
+            return null;
+        }
+        int[] positions = Router.keyPositions(spec, req.argc() - offset);
+        if (positions.length == 0) {
+            return null;
+        }
+        List<byte[]> keys = new ArrayList<>(positions.length);
+        for (int p : positions) {
+            if (p + offset >= req.argc()) {
+                return null;
+            }
+            keys.add(req.arg(p + offset));
+        }
+        return keys;
+    }
 
     public CommandTable register(CommandSpec spec) {
         if (commands.putIfAbsent(spec.name(), spec) != null) {
@@ -134,13 +170,18 @@ public final class CommandTable {
         // client gets exactly one well-formed error and the connection stays usable.
         int mark = out.buffer().writerIndex();
         try {
+            if (router != null && spec.firstKey() > 0 && router.route(ctx, spec, req, out)) {
+                return;
+            }
             spec.handler().execute(ctx, req, out);
         } catch (StorageException e) {
             log.error("storage failure running {}", spec.fullName(), e);
+            ctx.takeDeferred();
             out.buffer().writerIndex(mark);
             out.error(RedisErrors.storageFailure(e.getMessage()));
         } catch (RuntimeException e) {
             log.error("internal error running {}", spec.fullName(), e);
+            ctx.takeDeferred();
             out.buffer().writerIndex(mark);
             out.error(RedisErrors.internalError(e));
         }

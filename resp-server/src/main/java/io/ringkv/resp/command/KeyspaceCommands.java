@@ -5,24 +5,24 @@ import static io.ringkv.resp.command.CommandFlag.READONLY;
 import static io.ringkv.resp.command.CommandFlag.WRITE;
 import static io.ringkv.resp.command.CommandSpec.command;
 
-import io.ringkv.common.GlobMatcher;
 import io.ringkv.ring.Change;
 import io.ringkv.ring.KeyValueService;
 import io.ringkv.ring.MultiKeyUpdate;
 import io.ringkv.ring.Record;
-import io.ringkv.ring.ScanPage;
 import io.ringkv.resp.protocol.Request;
 import io.ringkv.resp.protocol.RespWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Predicate;
+import java.util.concurrent.CompletableFuture;
 
 /** Generic keyspace commands: existence, expiry, type, iteration, rename, flush. */
 public final class KeyspaceCommands {
     /** Upper bound on SCAN's COUNT, so one call cannot pin the event loop indefinitely. */
     public static final int SCAN_COUNT_MAX = 100_000;
+    /** Keys KEYS asks for per page of its cluster-wide scan. */
+    private static final int KEYS_PAGE_COUNT = 1000;
 
     private KeyspaceCommands() {}
 
@@ -76,7 +76,7 @@ public final class KeyspaceCommands {
                 .handler((c, r, o) -> rename(c, r, o, true)).build());
         t.register(command("dbsize", 1).flags(READONLY, FAST).acl("@keyspace @read @fast")
                 .doc("server", "1.0.0", "O(1)", "Returns the number of keys in the database.")
-                .handler((c, r, o) -> o.integer(c.server().kv().size())).build());
+                .handler((c, r, o) -> c.reply(o, c.server().kv().size(), (n, w) -> w.integer(n))).build());
         t.register(command("flushdb", -1).args("[flush-type:ASYNC|SYNC]").flags(WRITE).acl("@keyspace @write @slow @dangerous")
                 .doc("server", "1.0.0", "O(N) where N is the number of keys in the selected database", "Remove all keys from the current database.")
                 .handler(KeyspaceCommands::flush).build());
@@ -90,21 +90,29 @@ public final class KeyspaceCommands {
     }
 
     private static void del(CommandContext c, Request r, RespWriter out) {
-        long n = 0;
+        List<CompletableFuture<Long>> deletes = new ArrayList<>(r.argc() - 1);
         for (int i = 1; i < r.argc(); i++) {
-            n += kv(c).update(r.arg(i), (cur, now) -> cur == null ? Change.keep(0L) : Change.delete(1L));
+            deletes.add(kv(c).update(r.arg(i), (cur, now) -> cur == null ? Change.keep(0L) : Change.delete(1L), c.consistency()));
         }
-        out.integer(n);
+        replySum(c, out, deletes);
+    }
+
+    private static void replySum(CommandContext c, RespWriter out, List<CompletableFuture<Long>> counts) {
+        c.reply(out, CompletableFuture.allOf(counts.toArray(new CompletableFuture[0])), (v, w) -> {
+            long n = 0;
+            for (CompletableFuture<Long> f : counts) {
+                n += f.join();
+            }
+            w.integer(n);
+        });
     }
 
     private static void exists(CommandContext c, Request r, RespWriter out) {
-        long n = 0;
+        List<CompletableFuture<Long>> found = new ArrayList<>(r.argc() - 1);
         for (int i = 1; i < r.argc(); i++) {
-            if (kv(c).get(r.arg(i)) != null) {
-                n++;
-            }
+            found.add(kv(c).get(r.arg(i), c.consistency()).thenApply(rec -> rec == null ? 0L : 1L));
         }
-        out.integer(n);
+        replySum(c, out, found);
     }
 
     private static final int NX = 1, XX = 2, GT = 4, LT = 8;
@@ -155,7 +163,7 @@ public final class KeyspaceCommands {
         }
         long deadline = when + base;
         int f = flags;
-        long result = kv(c).update(r.arg(1), (cur, now) -> {
+        c.reply(out, kv(c).update(r.arg(1), (cur, now) -> {
             if (cur == null) {
                 return Change.keep(0L);
             }
@@ -178,43 +186,40 @@ public final class KeyspaceCommands {
                 return Change.delete(1L);
             }
             return Change.put(cur.withExpiry(deadline, now), 1L);
-        });
-        out.integer(result);
+        }, c.consistency()), (n, w) -> w.integer(n));
     }
 
     private static void ttl(CommandContext c, Request r, RespWriter out, boolean millis, boolean absolute) {
-        Record rec = kv(c).get(r.arg(1));
-        if (rec == null) {
-            out.integer(-2);
-            return;
-        }
-        if (!rec.hasExpiry()) {
-            out.integer(-1);
-            return;
-        }
-        long at = rec.expireAtMillis();
-        long ms = absolute ? at : Math.max(0, at - c.server().clock().currentTimeMillis());
-        // Redis rounds to the nearest second for TTL and EXPIRETIME alike; written so that
-        // deadlines near Long.MAX_VALUE do not overflow ((ms + 500) / 1000 would).
-        out.integer(millis ? ms : ms / 1000 + (ms % 1000 >= 500 ? 1 : 0));
+        c.reply(out, kv(c).get(r.arg(1), c.consistency()), (rec, w) -> {
+            if (rec == null) {
+                w.integer(-2);
+                return;
+            }
+            if (!rec.hasExpiry()) {
+                w.integer(-1);
+                return;
+            }
+            long at = rec.expireAtMillis();
+            long ms = absolute ? at : Math.max(0, at - c.server().clock().currentTimeMillis());
+            // Redis rounds to the nearest second for TTL and EXPIRETIME alike; written so that
+            // deadlines near Long.MAX_VALUE do not overflow ((ms + 500) / 1000 would).
+            w.integer(millis ? ms : ms / 1000 + (ms % 1000 >= 500 ? 1 : 0));
+        });
     }
 
     private static void persist(CommandContext c, Request r, RespWriter out) {
-        long n = kv(c).update(r.arg(1), (cur, now) ->
-                cur == null || !cur.hasExpiry() ? Change.keep(0L) : Change.put(cur.withExpiry(0, now), 1L));
-        out.integer(n);
+        c.reply(out, kv(c).update(r.arg(1), (cur, now) ->
+                cur == null || !cur.hasExpiry() ? Change.keep(0L) : Change.put(cur.withExpiry(0, now), 1L), c.consistency()),
+                (n, w) -> w.integer(n));
     }
 
     private static void type(CommandContext c, Request r, RespWriter out) {
-        Record rec = kv(c).get(r.arg(1));
-        out.simple(rec == null ? "none" : rec.type().redisName());
+        c.reply(out, kv(c).get(r.arg(1), c.consistency()), (rec, w) -> w.simple(rec == null ? "none" : rec.type().redisName()));
     }
 
-    private static Predicate<byte[]> pattern(byte[] pat) {
-        if (pat == null || (pat.length == 1 && pat[0] == '*')) {
-            return null;
-        }
-        return key -> GlobMatcher.matches(pat, key, false);
+    /** The pattern to filter by, or null when it matches everything. */
+    private static byte[] pattern(byte[] pat) {
+        return pat == null || (pat.length == 1 && pat[0] == '*') ? null : pat;
     }
 
     private static void scan(CommandContext c, Request r, RespWriter out) {
@@ -253,39 +258,42 @@ public final class KeyspaceCommands {
                 return;
             }
         }
-        String wantType = type;
-        Predicate<Record> typeFilter = wantType == null ? null : rec -> rec.type().redisName().equalsIgnoreCase(wantType);
-        ScanPage page = kv(c).scan(cursor, (int) Math.min(count, SCAN_COUNT_MAX), pattern(pat), typeFilter);
-        out.arrayHeader(2);
-        out.bulk(Long.toUnsignedString(page.nextCursor()));
-        out.arrayHeader(page.keys().size());
-        for (byte[] k : page.keys()) {
-            out.bulk(k);
-        }
+        c.reply(out, kv(c).scan(cursor, (int) Math.min(count, SCAN_COUNT_MAX), pattern(pat), type), (page, w) -> {
+            w.arrayHeader(2);
+            w.bulk(Long.toUnsignedString(page.nextCursor()));
+            w.arrayHeader(page.keys().size());
+            for (byte[] k : page.keys()) {
+                w.bulk(k);
+            }
+        });
     }
 
     private static void keys(CommandContext c, Request r, RespWriter out) {
-        Predicate<byte[]> filter = pattern(r.arg(1));
         List<byte[]> found = new ArrayList<>();
-        long cursor = 0;
-        do {
-            ScanPage page = kv(c).scan(cursor, 1000, filter, null);
+        c.reply(out, scanAll(kv(c), 0, pattern(r.arg(1)), found), (v, w) -> {
+            w.arrayHeader(found.size());
+            for (byte[] k : found) {
+                w.bulk(k);
+            }
+        });
+    }
+
+    /** KEYS: every page of a cluster-wide scan, chained without blocking. */
+    private static CompletableFuture<Void> scanAll(KeyValueService kv, long cursor, byte[] pattern, List<byte[]> found) {
+        return kv.scan(cursor, KEYS_PAGE_COUNT, pattern, null).thenCompose(page -> {
             found.addAll(page.keys());
-            cursor = page.nextCursor();
-        } while (cursor != 0);
-        out.arrayHeader(found.size());
-        for (byte[] k : found) {
-            out.bulk(k);
-        }
+            return page.nextCursor() == 0 ? CompletableFuture.completedFuture(null) : scanAll(kv, page.nextCursor(), pattern, found);
+        });
     }
 
     private static void randomkey(CommandContext c, Request r, RespWriter out) {
-        byte[] k = kv(c).randomKey();
-        if (k == null) {
-            out.nullBulk();
-        } else {
-            out.bulk(k);
-        }
+        c.reply(out, kv(c).randomKey(), (k, w) -> {
+            if (k == null) {
+                w.nullBulk();
+            } else {
+                w.bulk(k);
+            }
+        });
     }
 
     private static void rename(CommandContext c, Request r, RespWriter out, boolean nx) {
@@ -296,7 +304,7 @@ public final class KeyspaceCommands {
             return;
         }
         boolean same = Arrays.equals(src, dst);
-        Object reply = kv(c).updateAll(List.of(src, dst), (cur, now) -> {
+        c.reply(out, kv(c).updateAll(List.of(src, dst), (cur, now) -> {
             Record s = cur.get(0);
             Record d = cur.get(1);
             List<Change<Void>> keep = List.of(Change.keep(null), Change.keep(null));
@@ -311,14 +319,15 @@ public final class KeyspaceCommands {
             }
             Record moved = s.withExpiry(s.expireAtMillis(), now);
             return new MultiKeyUpdate.Result<>(List.of(Change.delete(null), Change.put(moved, null)), nx ? (Object) 1L : "OK");
+        }, c.consistency()), (reply, w) -> {
+            if (reply instanceof Long l) {
+                w.integer(l);
+            } else if ("OK".equals(reply)) {
+                w.ok();
+            } else {
+                w.error((String) reply);
+            }
         });
-        if (reply instanceof Long l) {
-            out.integer(l);
-        } else if ("OK".equals(reply)) {
-            out.ok();
-        } else {
-            out.error((String) reply);
-        }
     }
 
     private static void flush(CommandContext c, Request r, RespWriter out) {
@@ -326,8 +335,7 @@ public final class KeyspaceCommands {
             out.error(RedisErrors.SYNTAX);
             return;
         }
-        kv(c).flushAll();
-        out.ok();
+        c.reply(out, kv(c).flushAll(), (v, w) -> w.ok());
     }
 
     static String utf8(byte[] b) {

@@ -175,4 +175,48 @@ public final class RedisErrors {
     public static String internalError(RuntimeException e) {
         return "ERR internal error: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
+
+    public static String unknownConsistencyLevel(String level) {
+        return "ERR unknown consistency level '" + level + "' (ANY, ONE, TWO, THREE, QUORUM, ALL)";
+    }
+
+    public static final String ANY_NOT_FOR_READS = "ERR ANY is a write consistency level; reads need ONE or more";
+    public static final String CL_NESTED = "ERR CL cannot wrap CL";
+
+    public static String invalidContext(String why) {
+        return "ERR invalid causal context: " + why;
+    }
+
+    /**
+     * The reply for an operation that failed: UNAVAILABLE when too few replicas were known to be
+     * up (nothing written), TIMEOUT when replicas did not answer in time (a write may have
+     * reached some), storage failures, invalid contexts, and otherwise an internal error.
+     */
+    public static String forFailure(Throwable t) {
+        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof io.ringkv.ring.UnavailableException) {
+            return "UNAVAILABLE " + t.getMessage();
+        }
+        if (t instanceof io.ringkv.ring.QuorumTimeoutException) {
+            return "TIMEOUT " + t.getMessage();
+        }
+        if (t instanceof io.ringkv.ring.transport.PeerUnreachableException || t instanceof io.ringkv.ring.transport.OverloadedException) {
+            return "UNAVAILABLE coordinator not reachable: " + t.getMessage();
+        }
+        if (t instanceof io.ringkv.ring.transport.RequestTimeoutException) {
+            return "TIMEOUT coordinator did not answer in time: " + t.getMessage();
+        }
+        if (t instanceof io.ringkv.ring.version.CausalContext.InvalidContextException) {
+            return invalidContext(t.getMessage());
+        }
+        if (t instanceof io.ringkv.storage.StorageException) {
+            return storageFailure(t.getMessage());
+        }
+        if (t instanceof RuntimeException re) {
+            return internalError(re);
+        }
+        return "ERR internal error: " + t;
+    }
 }

@@ -95,7 +95,7 @@ public final class ServerCommands {
         }
     }
 
-    private static void help(RespWriter out, String... lines) {
+    static void help(RespWriter out, String... lines) {
         out.arrayHeader(lines.length);
         for (String l : lines) {
             out.simple(l);
@@ -259,19 +259,13 @@ public final class ServerCommands {
                 m.put("used_cpu_user", String.format(Locale.ROOT, "%.6f", cpu));
             }
             case "keyspace" -> {
-                long keys = s.kv().size();
+                // This node's replica, as each Redis Cluster node reports its own keys.
+                long keys = s.kv().localSize();
                 if (keys > 0) {
                     m.put("db0", "keys=" + keys + ",expires=" + s.kv().keysWithExpiry() + ",avg_ttl=0");
                 }
             }
-            case "ring" -> {
-                m.put("node_id", s.nodeId());
-                m.put("mode", "single-node");
-                m.put("partitions", Integer.toString(s.partitioner().partitionCount()));
-                m.put("partitions_owned", Integer.toString(s.partitioner().partitionCount()));
-                m.put("replication_factor", "1");
-                m.put("peers", "0");
-            }
+            case "ring" -> RingCommands.info(s, m);
             default -> {}
         }
         return m;

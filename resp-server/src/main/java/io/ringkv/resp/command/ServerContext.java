@@ -2,7 +2,10 @@ package io.ringkv.resp.command;
 
 import io.ringkv.common.Clock;
 import io.ringkv.resp.config.ServerConfig;
+import io.ringkv.ring.Consistency;
 import io.ringkv.ring.KeyValueService;
+import io.ringkv.ring.coordinator.ClusterService;
+import io.ringkv.ring.transport.MessagingService;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,7 +22,11 @@ public final class ServerContext {
     public static final String RINGKV_VERSION = "0.1.0";
 
     private final ServerConfig config;
-    private final KeyValueService kv;
+    private final ClusterService kv;
+    private final MessagingService messaging;
+    private final byte[] clusterSecret;
+    private final LongAdder forwardedRequests = new LongAdder();
+    private final LongAdder forwardedReceived = new LongAdder();
     private final Clock clock;
     private final CommandTable commands;
     private final io.ringkv.ring.partition.Partitioner partitioner;
@@ -36,10 +43,12 @@ public final class ServerContext {
     private final LongAdder errorReplies = new LongAdder();
     private volatile int boundPort;
 
-    public ServerContext(ServerConfig config, KeyValueService kv, Clock clock, CommandTable commands,
-            io.ringkv.ring.partition.Partitioner partitioner, String runId, String nodeId, Runnable shutdownRequest) {
+    public ServerContext(ServerConfig config, ClusterService kv, MessagingService messaging, byte[] clusterSecret, Clock clock,
+            CommandTable commands, io.ringkv.ring.partition.Partitioner partitioner, String runId, String nodeId, Runnable shutdownRequest) {
         this.config = config;
         this.kv = kv;
+        this.messaging = messaging;
+        this.clusterSecret = clusterSecret.clone();
         this.clock = clock;
         this.commands = commands;
         this.partitioner = partitioner;
@@ -56,6 +65,35 @@ public final class ServerContext {
 
     public KeyValueService kv() {
         return kv;
+    }
+
+    /** The coordinator: routing, ring and membership, for RING and INFO ring. */
+    public ClusterService cluster() {
+        return kv;
+    }
+
+    public MessagingService messaging() {
+        return messaging;
+    }
+
+    /** The shared cluster secret, which also authenticates causal contexts. */
+    public byte[] clusterSecret() {
+        return clusterSecret;
+    }
+
+    /** The server's levels (read-consistency, write-consistency), read per command so CONFIG SET applies. */
+    public Consistency defaultConsistency() {
+        return config.defaultConsistency();
+    }
+
+    /** Requests this node forwarded to a coordinator. */
+    public LongAdder forwardedRequests() {
+        return forwardedRequests;
+    }
+
+    /** Requests other nodes forwarded here. */
+    public LongAdder forwardedReceived() {
+        return forwardedReceived;
     }
 
     public Clock clock() {

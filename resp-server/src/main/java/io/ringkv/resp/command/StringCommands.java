@@ -16,6 +16,7 @@ import io.ringkv.resp.protocol.RespWriter;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /** The string commands, with Redis 7 semantics and replies. */
 public final class StringCommands {
@@ -95,7 +96,10 @@ public final class StringCommands {
     }
 
     private static void get(CommandContext c, Request r, RespWriter out) {
-        Record rec = kv(c).get(r.arg(1));
+        c.reply(out, kv(c).get(r.arg(1), c.consistency()), StringCommands::writeValue);
+    }
+
+    private static void writeValue(Record rec, RespWriter out) {
         if (rec == null) {
             out.nullBulk();
         } else if (!isString(rec)) {
@@ -188,8 +192,8 @@ public final class StringCommands {
     private static void set(CommandContext c, Request r, RespWriter out) {
         byte[] value = r.arg(2);
         if (r.argc() == 3) {
-            kv(c).update(r.arg(1), (cur, now) -> Change.put(Record.string(value, now, 0), null));
-            out.ok();
+            long now = c.server().clock().currentTimeMillis();
+            c.reply(out, kv(c).put(r.arg(1), Record.string(value, now, 0), c.consistency()), (v, w) -> w.ok());
             return;
         }
         SetOptions o = SetOptions.parse(r, 3, true);
@@ -203,7 +207,7 @@ public final class StringCommands {
             out.error(o.error);
             return;
         }
-        Object reply = kv(c).update(r.arg(1), (cur, now) -> {
+        c.reply(out, kv(c).update(r.arg(1), (cur, now) -> {
             if (o.has(SetOptions.GET) && cur != null && !isString(cur)) {
                 return Change.keep(Status.WRONGTYPE);
             }
@@ -216,11 +220,10 @@ public final class StringCommands {
                 deadline = cur.expireAtMillis();
             }
             return Change.put(Record.string(value, now, deadline), ok);
-        });
-        writeReply(out, reply);
+        }, c.consistency()), StringCommands::writeReply);
     }
 
-    private static void writeReply(RespWriter out, Object reply) {
+    private static void writeReply(Object reply, RespWriter out) {
         if (reply instanceof byte[] b) {
             out.bulk(b);
         } else if (reply instanceof Long l) {
@@ -250,9 +253,8 @@ public final class StringCommands {
 
     private static void setnx(CommandContext c, Request r, RespWriter out) {
         byte[] value = r.arg(2);
-        long set = kv(c).update(r.arg(1), (cur, now) ->
-                cur != null ? Change.keep(0L) : Change.put(Record.string(value, now, 0), 1L));
-        out.integer(set);
+        c.reply(out, kv(c).update(r.arg(1), (cur, now) ->
+                cur != null ? Change.keep(0L) : Change.put(Record.string(value, now, 0), 1L), c.consistency()), (n, w) -> w.integer(n));
     }
 
     private static void setWithExpiry(CommandContext c, Request r, RespWriter out, long unitMillis) {
@@ -275,23 +277,21 @@ public final class StringCommands {
             return;
         }
         byte[] value = r.arg(3);
-        kv(c).update(r.arg(1), (cur, now) -> Change.put(Record.string(value, now, now + relative), null));
-        out.ok();
+        c.reply(out, kv(c).put(r.arg(1), Record.string(value, start, start + relative), c.consistency()), (v, w) -> w.ok());
     }
 
     private static void getset(CommandContext c, Request r, RespWriter out) {
         byte[] value = r.arg(2);
-        Object reply = kv(c).update(r.arg(1), (cur, now) -> {
+        c.reply(out, kv(c).update(r.arg(1), (cur, now) -> {
             if (cur != null && !isString(cur)) {
                 return Change.keep(Status.WRONGTYPE);
             }
             return Change.put(Record.string(value, now, 0), cur == null ? Status.NIL : cur.payload());
-        });
-        writeReply(out, reply);
+        }, c.consistency()), StringCommands::writeReply);
     }
 
     private static void getdel(CommandContext c, Request r, RespWriter out) {
-        Object reply = kv(c).update(r.arg(1), (cur, now) -> {
+        c.reply(out, kv(c).update(r.arg(1), (cur, now) -> {
             if (cur == null) {
                 return Change.keep(Status.NIL);
             }
@@ -299,8 +299,7 @@ public final class StringCommands {
                 return Change.keep(Status.WRONGTYPE);
             }
             return Change.delete(cur.payload());
-        });
-        writeReply(out, reply);
+        }, c.consistency()), StringCommands::writeReply);
     }
 
     private static void getex(CommandContext c, Request r, RespWriter out) {
@@ -314,7 +313,7 @@ public final class StringCommands {
             out.error(o.error);
             return;
         }
-        Object reply = kv(c).update(r.arg(1), (cur, now) -> {
+        c.reply(out, kv(c).update(r.arg(1), (cur, now) -> {
             if (cur == null) {
                 return Change.keep(Status.NIL);
             }
@@ -332,20 +331,25 @@ public final class StringCommands {
                 return Change.put(cur.withExpiry(deadline, now), cur.payload());
             }
             return Change.keep(cur.payload());
-        });
-        writeReply(out, reply);
+        }, c.consistency()), StringCommands::writeReply);
     }
 
     private static void mget(CommandContext c, Request r, RespWriter out) {
-        out.arrayHeader(r.argc() - 1);
+        List<CompletableFuture<Record>> reads = new ArrayList<>(r.argc() - 1);
         for (int i = 1; i < r.argc(); i++) {
-            Record rec = kv(c).get(r.arg(i));
-            if (rec == null || !isString(rec)) {
-                out.nullBulk();
-            } else {
-                out.bulk(rec.encoded(), rec.payloadOffset(), rec.payloadLength());
-            }
+            reads.add(kv(c).get(r.arg(i), c.consistency()));
         }
+        c.reply(out, CompletableFuture.allOf(reads.toArray(new CompletableFuture[0])), (v, w) -> {
+            w.arrayHeader(reads.size());
+            for (CompletableFuture<Record> f : reads) {
+                Record rec = f.join();
+                if (rec == null || !isString(rec)) {
+                    w.nullBulk();
+                } else {
+                    w.bulk(rec.encoded(), rec.payloadOffset(), rec.payloadLength());
+                }
+            }
+        });
     }
 
     private static void mset(CommandContext c, Request r, RespWriter out) {
@@ -354,11 +358,12 @@ public final class StringCommands {
             return;
         }
         // Not atomic across partitions (documented): each key is its own write.
+        long now = c.server().clock().currentTimeMillis();
+        List<CompletableFuture<Void>> writes = new ArrayList<>(r.argc() / 2);
         for (int i = 1; i < r.argc(); i += 2) {
-            byte[] value = r.arg(i + 1);
-            kv(c).update(r.arg(i), (cur, now) -> Change.put(Record.string(value, now, 0), null));
+            writes.add(kv(c).put(r.arg(i), Record.string(r.arg(i + 1), now, 0), c.consistency()));
         }
-        out.ok();
+        c.reply(out, CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])), (v, w) -> w.ok());
     }
 
     /** Whether all keys fall in one partition (the unit of atomic multi-key commands). */
@@ -386,15 +391,14 @@ public final class StringCommands {
             out.error(RedisErrors.CROSSSLOT);
             return;
         }
-        long reply = kv(c).updateAll(keys, (current, now) -> {
+        c.reply(out, kv(c).updateAll(keys, (current, now) -> {
             List<Change<Void>> changes = new ArrayList<>();
             boolean anyExists = current.stream().anyMatch(x -> x != null);
             for (int i = 0; i < current.size(); i++) {
                 changes.add(anyExists ? Change.keep(null) : Change.put(Record.string(r.arg(2 + 2 * i), now, 0), null));
             }
             return new MultiKeyUpdate.Result<>(changes, anyExists ? 0L : 1L);
-        });
-        out.integer(reply);
+        }, c.consistency()), (n, w) -> w.integer(n));
     }
 
     private static void incrByArg(CommandContext c, Request r, RespWriter out, boolean negate) {
@@ -416,7 +420,7 @@ public final class StringCommands {
     }
 
     private static void incrBy(CommandContext c, byte[] key, long by, RespWriter out) {
-        Object reply = kv(c).update(key, (cur, now) -> {
+        c.reply(out, kv(c).update(key, (cur, now) -> {
             long value = 0;
             if (cur != null) {
                 if (!isString(cur)) {
@@ -436,14 +440,13 @@ public final class StringCommands {
             }
             long deadline = cur == null ? 0 : cur.expireAtMillis();
             return Change.put(Record.string(Args.ascii(next), now, deadline), next);
-        });
-        writeReply(out, reply);
+        }, c.consistency()), StringCommands::writeReply);
     }
 
     private static void incrByFloat(CommandContext c, Request r, RespWriter out) {
         // Redis checks the stored value before the increment; both report the same error.
         byte[] incrText = r.arg(2);
-        Object reply = kv(c).update(r.arg(1), (cur, now) -> {
+        c.reply(out, kv(c).update(r.arg(1), (cur, now) -> {
             BigDecimal value = BigDecimal.ZERO;
             if (cur != null) {
                 if (!isString(cur)) {
@@ -469,14 +472,13 @@ public final class StringCommands {
             String text = Args.formatHuman(sum);
             long deadline = cur == null ? 0 : cur.expireAtMillis();
             return Change.put(Record.string(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII), now, deadline), text);
-        });
-        writeReply(out, reply);
+        }, c.consistency()), StringCommands::writeReply);
     }
 
     private static void append(CommandContext c, Request r, RespWriter out) {
         byte[] add = r.arg(2);
         long max = c.server().config().getLong("proto-max-bulk-len");
-        Object reply = kv(c).update(r.arg(1), (cur, now) -> {
+        c.reply(out, kv(c).update(r.arg(1), (cur, now) -> {
             if (cur == null) {
                 return Change.put(Record.string(add, now, 0), (long) add.length);
             }
@@ -491,19 +493,19 @@ public final class StringCommands {
             System.arraycopy(cur.encoded(), cur.payloadOffset(), joined, 0, cur.payloadLength());
             System.arraycopy(add, 0, joined, cur.payloadLength(), add.length);
             return Change.put(Record.string(joined, now, cur.expireAtMillis()), total);
-        });
-        writeReply(out, reply);
+        }, c.consistency()), StringCommands::writeReply);
     }
 
     private static void strlen(CommandContext c, Request r, RespWriter out) {
-        Record rec = kv(c).get(r.arg(1));
-        if (rec == null) {
-            out.integer(0);
-        } else if (!isString(rec)) {
-            out.error(RedisErrors.WRONG_TYPE);
-        } else {
-            out.integer(rec.payloadLength());
-        }
+        c.reply(out, kv(c).get(r.arg(1), c.consistency()), (rec, w) -> {
+            if (rec == null) {
+                w.integer(0);
+            } else if (!isString(rec)) {
+                w.error(RedisErrors.WRONG_TYPE);
+            } else {
+                w.integer(rec.payloadLength());
+            }
+        });
     }
 
     private static void getrange(CommandContext c, Request r, RespWriter out) {
@@ -516,7 +518,12 @@ public final class StringCommands {
             out.error(RedisErrors.NOT_INTEGER);
             return;
         }
-        Record rec = kv(c).get(r.arg(1));
+        long first = start;
+        long last = end;
+        c.reply(out, kv(c).get(r.arg(1), c.consistency()), (rec, w) -> writeRange(rec, first, last, w));
+    }
+
+    private static void writeRange(Record rec, long start, long end, RespWriter out) {
         if (rec != null && !isString(rec)) {
             out.error(RedisErrors.WRONG_TYPE);
             return;
@@ -562,7 +569,7 @@ public final class StringCommands {
         }
         byte[] patch = r.arg(3);
         long max = c.server().config().getLong("proto-max-bulk-len");
-        Object reply = kv(c).update(r.arg(1), (cur, now) -> {
+        c.reply(out, kv(c).update(r.arg(1), (cur, now) -> {
             if (cur != null && !isString(cur)) {
                 return Change.keep(Status.WRONGTYPE);
             }
@@ -582,7 +589,6 @@ public final class StringCommands {
             System.arraycopy(patch, 0, buf, (int) offset, patch.length);
             long deadline = cur == null ? 0 : cur.expireAtMillis();
             return Change.put(Record.string(buf, now, deadline), (long) newLen);
-        });
-        writeReply(out, reply);
+        }, c.consistency()), StringCommands::writeReply);
     }
 }

@@ -44,7 +44,24 @@ public final class ServerConfig {
             p("storage.compression", ConfigParam.Type.BOOL, "yes", false, "LZ4 compression of SSTable blocks."),
             p("storage.compaction-threads", ConfigParam.Type.INT, "1", false, "Background compaction threads.").range(1, 64),
             p("partitions", ConfigParam.Type.INT, "256", false, "Partitions of the hash ring (a power of two, fixed at cluster creation).").range(1, 1 << 20),
-            p("node-id", ConfigParam.Type.STRING, "", false, "This node's id (empty = derived from bind:port)."),
+            p("node-id", ConfigParam.Type.STRING, "", false, "This node's id, unique in the cluster (empty = n1 for a single node; must appear in seeds when seeds are given)."),
+            p("seeds", ConfigParam.Type.STRING, "", false, "Every member of the cluster as id@host:port[/weight], comma-separated (empty = a one-node cluster of this node)."),
+            p("cluster-secret", ConfigParam.Type.STRING, "", false, "Shared secret authenticating inter-node connections and causal contexts (empty = unauthenticated)."),
+            p("cluster-port-offset", ConfigParam.Type.INT, "10000", false, "Each node's cluster port is its client port plus this offset.").range(1, 65535),
+            p("weight", ConfigParam.Type.INT, "1", false, "This node's weight when it is a single node (in seeds, use /weight).").range(1, 1000),
+            p("replication-factor", ConfigParam.Type.INT, "3", false, "Replicas of each key (N); preference lists are shorter while the cluster has fewer nodes.").range(1, 16),
+            e("read-consistency", "quorum", true, List.of("one", "two", "three", "quorum", "all"), "Default read level (CONSISTENCY and CL override it)."),
+            e("write-consistency", "quorum", true, List.of("any", "one", "two", "three", "quorum", "all"), "Default write level (CONSISTENCY and CL override it)."),
+            p("request-timeout-ms", ConfigParam.Type.INT, "2000", false, "How long a replica or forwarded request may take before it counts as failed.").range(1, 3_600_000),
+            p("read-repair-percent", ConfigParam.Type.INT, "10", false, "Percent of reads that ask every live replica, not just R, so stale replicas are repaired.").range(0, 100),
+            p("siblings-warn", ConfigParam.Type.INT, "25", false, "Log a warning when a key holds more siblings than this.").range(1, 100_000),
+            p("siblings-max", ConfigParam.Type.INT, "100", false, "Siblings kept per key; beyond it the oldest are dropped (and logged).").range(1, 100_000),
+            p("tombstone-grace-seconds", ConfigParam.Type.INT, "864000", false, "How long tombstones and expired versions are kept before compaction drops them.").range(0, Integer.MAX_VALUE),
+            p("probe-interval-ms", ConfigParam.Type.INT, "1000", false, "How often each peer is probed for liveness.").range(10, 600_000),
+            p("coordinator-key-waiters-max", ConfigParam.Type.INT, "10000", false, "Operations that may queue behind one key's lock at its coordinator.").range(1, 10_000_000),
+            p("cluster-in-flight-per-peer-max", ConfigParam.Type.INT, "16384", false, "Requests in flight to one peer before new ones fail as overloaded.").range(1, 10_000_000),
+            p("cluster-frame-bytes-max", ConfigParam.Type.BYTES, "671088640", false, "Largest inter-node message.").range(1024 * 1024, Integer.MAX_VALUE),
+            p("client-in-flight-commands-max", ConfigParam.Type.INT, "1024", false, "Commands of one connection waiting on replicas before its further requests wait.").range(1, 1_000_000),
             p("save", ConfigParam.Type.STRING, "", false, "Redis compatibility: RDB snapshots do not exist in RingKV (always empty)."),
             p("appendonly", ConfigParam.Type.BOOL, "no", false, "Redis compatibility, read-only: yes when the storage engine keeps a commit log (lsm)."),
             p("databases", ConfigParam.Type.INT, "1", false, "Redis compatibility: RingKV has one database, 0."),
@@ -63,6 +80,7 @@ public final class ServerConfig {
     private final Map<String, String> values = new ConcurrentHashMap<>();
     private final java.util.Set<String> explicitlySet = ConcurrentHashMap.newKeySet();
     private volatile RequestLimits limits;
+    private volatile io.ringkv.ring.Consistency consistency;
 
     public ServerConfig() {
         for (ConfigParam cp : PARAMS) {
@@ -126,6 +144,10 @@ public final class ServerConfig {
 
     private void refreshDerived() {
         limits = new RequestLimits(getLong("proto-max-bulk-len"), getLong("client-query-buffer-limit"));
+        if (values.containsKey("read-consistency") && values.containsKey("write-consistency")) {
+            consistency = new io.ringkv.ring.Consistency(io.ringkv.ring.ConsistencyLevel.parse(get("read-consistency")),
+                    io.ringkv.ring.ConsistencyLevel.parse(get("write-consistency")));
+        }
     }
 
     public long getLong(String name) {
@@ -138,6 +160,11 @@ public final class ServerConfig {
 
     public boolean getBool(String name) {
         return "yes".equals(values.get(name));
+    }
+
+    /** The server's default read and write levels. */
+    public io.ringkv.ring.Consistency defaultConsistency() {
+        return consistency;
     }
 
     public RequestLimits requestLimits() {

@@ -52,6 +52,11 @@ public final class RespWriter {
         return protocol == 3;
     }
 
+    /** Bytes that are already a complete RESP reply (from a coordinator), written unchanged. */
+    public void raw(byte[] reply) {
+        out.writeBytes(reply);
+    }
+
     public void ok() {
         out.writeBytes(OK);
     }

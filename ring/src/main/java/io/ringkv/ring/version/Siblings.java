@@ -20,6 +20,14 @@ public final class Siblings {
         throw new UnsupportedOperationException("TODO");
     }
 
+    /**
+     * A set from its parts (a replica rewriting versions in place, e.g. expired values into
+     * tombstones, or dropping some). Every version's dot must be covered by {@code clock}.
+     */
+    public static Siblings of(VersionVector clock, List<Version> versions) {
+        throw new UnsupportedOperationException("TODO");
+    }
+
     /** The causal context: every write event this set has seen. */
     public VersionVector clock() {
         throw new UnsupportedOperationException("TODO");

@@ -1,0 +1,299 @@
+package io.ringkv.resp.command;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.ringkv.common.WireReader;
+import io.ringkv.common.WireWriter;
+import io.ringkv.ring.Consistency;
+import io.ringkv.ring.ConsistencyLevel;
+import io.ringkv.ring.NodeId;
+import io.ringkv.ring.coordinator.ClusterService;
+import io.ringkv.ring.partition.Partitioner;
+import io.ringkv.ring.transport.PeerUnreachableException;
+import io.ringkv.ring.transport.Verb;
+import io.ringkv.resp.protocol.Request;
+import io.ringkv.resp.protocol.RespWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Sends each keyed command to the node that coordinates its keys. A command whose keys share
+ * a partition goes whole to that partition's coordinator (or runs here when that is this
+ * node); MGET, MSET, DEL, UNLINK and EXISTS over several partitions are split into one
+ * single-key command per key, sent in one batch per coordinator, and their replies combined.
+ *
+ * <p>A forwarded batch carries the client's protocol version and consistency levels; the
+ * coordinator runs it through the same command table and returns the reply bytes, which this
+ * node writes to the client unchanged (one hop there, one back).
+ */
+public final class Router {
+    private static final int FORWARD_FORMAT = 1;
+    /** Arguments per forwarded request and requests per batch a peer may send. */
+    private static final int FORWARD_ARGS_MAX = 1 << 20;
+
+    private final ServerContext server;
+
+    public Router(ServerContext server) {
+        this.server = server;
+        server.messaging().register(Verb.FORWARD, (from, payload) -> serveForwarded(payload));
+    }
+
+    private static boolean fansOut(String name) {
+        return switch (name) {
+            case "mget", "mset", "del", "unlink", "exists" -> true;
+            default -> false;
+        };
+    }
+
+    /** Key argument positions of a request, per the command's key spec. */
+    static int[] keyPositions(CommandSpec spec, int argc) {
+        if (spec.firstKey() <= 0) {
+            return new int[0];
+        }
+        int last = spec.lastKey() < 0 ? argc + spec.lastKey() : spec.lastKey();
+        int step = Math.max(1, spec.step());
+        int n = last < spec.firstKey() ? 0 : (last - spec.firstKey()) / step + 1;
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = spec.firstKey() + i * step;
+        }
+        return out;
+    }
+
+    /**
+     * Routes a validated request. Returns false when it should run here (this node coordinates
+     * its keys, the cluster has one node, or the handler must answer, e.g. CROSSSLOT).
+     */
+    boolean route(CommandContext ctx, CommandSpec spec, Request req, RespWriter out) {
+        ClusterService cluster = server.cluster();
+        if (ctx.isForwarded() || cluster.membership().ring().members().size() == 1) {
+            return false;
+        }
+        int[] keys = keyPositions(spec, req.argc());
+        if (keys.length == 0 || keys[keys.length - 1] >= req.argc()) {
+            return false;
+        }
+        Partitioner partitioner = cluster.membership().ring().partitioner();
+        int partition = partitioner.partitionOf(req.arg(keys[0]));
+        boolean onePartition = true;
+        for (int k : keys) {
+            if (partitioner.partitionOf(req.arg(k)) != partition) {
+                onePartition = false;
+                break;
+            }
+        }
+        if (onePartition) {
+            NodeId coordinator = cluster.coordinatorOfPartition(partition);
+            if (coordinator.equals(cluster.self())) {
+                return false;
+            }
+            ctx.reply(out, forward(coordinator, ctx.protocol(), ctx.consistency(), List.of(req), true).thenApply(l -> l.get(0)),
+                    (bytes, w) -> w.raw(bytes));
+            return true;
+        }
+        if (!fansOut(spec.name()) || (spec.name().equals("mset") && req.argc() % 2 == 0)) {
+            return false;
+        }
+        fanOut(ctx, spec.name(), req, keys, out);
+        return true;
+    }
+
+    private void fanOut(CommandContext ctx, String name, Request req, int[] keys, RespWriter out) {
+        ClusterService cluster = server.cluster();
+        byte[] subName = (name.equals("mget") ? "get" : name.equals("mset") ? "set" : name).getBytes(StandardCharsets.US_ASCII);
+        List<Request> subs = new ArrayList<>(keys.length);
+        Map<NodeId, List<Integer>> byNode = new LinkedHashMap<>();
+        for (int k : keys) {
+            List<byte[]> args = name.equals("mset") ? List.of(subName, req.arg(k), req.arg(k + 1)) : List.of(subName, req.arg(k));
+            byNode.computeIfAbsent(cluster.coordinatorFor(req.arg(k)), n -> new ArrayList<>()).add(subs.size());
+            subs.add(new Request(args));
+        }
+        byte[][] replies = new byte[subs.size()][];
+        List<CompletableFuture<Void>> parts = new ArrayList<>(byNode.size());
+        for (Map.Entry<NodeId, List<Integer>> e : byNode.entrySet()) {
+            List<Request> batch = new ArrayList<>(e.getValue().size());
+            for (int i : e.getValue()) {
+                batch.add(subs.get(i));
+            }
+            CompletableFuture<List<byte[]>> f = e.getKey().equals(cluster.self())
+                    ? executeHere(ctx.protocol(), ctx.consistency(), batch)
+                    : forward(e.getKey(), ctx.protocol(), ctx.consistency(), batch, true);
+            parts.add(f.thenAccept(rs -> {
+                for (int j = 0; j < rs.size(); j++) {
+                    replies[e.getValue().get(j)] = rs.get(j);
+                }
+            }));
+        }
+        ctx.reply(out, CompletableFuture.allOf(parts.toArray(new CompletableFuture[0])), (v, w) -> combine(name, replies, w));
+    }
+
+    /** Joins per-key replies into the multi-key command's reply; a failed key fails the command. */
+    private static void combine(String name, byte[][] replies, RespWriter w) {
+        for (byte[] r : replies) {
+            if (r.length > 0 && r[0] == '-' && !(name.equals("mget") && startsWith(r, "-WRONGTYPE"))) {
+                w.raw(r);
+                return;
+            }
+        }
+        switch (name) {
+            case "mget" -> {
+                w.arrayHeader(replies.length);
+                for (byte[] r : replies) {
+                    if (r[0] == '-') {
+                        w.nullBulk();
+                    } else {
+                        w.raw(r);
+                    }
+                }
+            }
+            case "mset" -> w.ok();
+            default -> {
+                long n = 0;
+                for (byte[] r : replies) {
+                    n += parseInteger(r);
+                }
+                w.integer(n);
+            }
+        }
+    }
+
+    private static boolean startsWith(byte[] b, String prefix) {
+        return b.length >= prefix.length() && new String(b, 0, prefix.length(), StandardCharsets.US_ASCII).equals(prefix);
+    }
+
+    private static long parseInteger(byte[] reply) {
+        if (reply.length < 4 || reply[0] != ':') {
+            throw new IllegalStateException("expected an integer reply, got " + new String(reply, StandardCharsets.ISO_8859_1).trim());
+        }
+        return Long.parseLong(new String(reply, 1, reply.length - 3, StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * Sends requests to their coordinator. A coordinator found unreachable before the request
+     * was sent is marked down and the batch re-routed once (safe: it never ran there).
+     */
+    private CompletableFuture<List<byte[]>> forward(NodeId to, int protocol, Consistency cl, List<Request> reqs, boolean retry) {
+        server.forwardedRequests().add(reqs.size());
+        ClusterService cluster = server.cluster();
+        long timeoutMillis = 2 * cluster.settings().requestTimeoutMillis() + 1000;
+        byte[] payload = encode(protocol, cl, reqs);
+        return server.messaging().request(to, Verb.FORWARD, payload, timeoutMillis).handle((bytes, err) -> {
+            if (err == null) {
+                cluster.membership().reportSuccess(to);
+                return CompletableFuture.completedFuture(decodeReplies(bytes, reqs.size()));
+            }
+            Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+            if (retry && cause instanceof PeerUnreachableException) {
+                cluster.membership().reportUnreachable(to);
+                NodeId next = cluster.coordinatorFor(reqs.get(0).arg(1));
+                if (!next.equals(to)) {
+                    return next.equals(cluster.self()) ? executeHere(protocol, cl, reqs) : forward(next, protocol, cl, reqs, false);
+                }
+            }
+            return CompletableFuture.<List<byte[]>>failedFuture(cause);
+        }).thenCompose(f -> f);
+    }
+
+    private static byte[] encode(int protocol, Consistency cl, List<Request> reqs) {
+        WireWriter w = new WireWriter(64).u8(FORWARD_FORMAT).u8(protocol).u8(cl.read().ordinal()).u8(cl.write().ordinal()).varint(reqs.size());
+        for (Request r : reqs) {
+            w.varint(r.argc());
+            for (byte[] a : r.args()) {
+                w.bytes(a);
+            }
+        }
+        return w.toByteArray();
+    }
+
+    private static List<byte[]> decodeReplies(byte[] bytes, int expected) {
+        WireReader r = new WireReader(bytes);
+        int n = r.length(FORWARD_ARGS_MAX);
+        if (n != expected) {
+            throw new IllegalStateException("coordinator sent " + n + " replies for " + expected + " requests");
+        }
+        List<byte[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(r.bytes());
+        }
+        r.expectEnd();
+        return out;
+    }
+
+    private CompletableFuture<byte[]> serveForwarded(byte[] payload) {
+        WireReader r = new WireReader(payload);
+        if (r.u8() != FORWARD_FORMAT) {
+            throw new IllegalArgumentException("unknown forward format");
+        }
+        int protocol = r.u8();
+        ConsistencyLevel[] levels = ConsistencyLevel.values();
+        int read = r.u8();
+        int write = r.u8();
+        if (protocol < 2 || protocol > 3 || read >= levels.length || write >= levels.length) {
+            throw new IllegalArgumentException("bad forward header");
+        }
+        int n = r.length(FORWARD_ARGS_MAX);
+        List<Request> reqs = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int argc = r.length(FORWARD_ARGS_MAX);
+            if (argc == 0) {
+                throw new IllegalArgumentException("empty forwarded request");
+            }
+            List<byte[]> args = new ArrayList<>(argc);
+            for (int a = 0; a < argc; a++) {
+                args.add(r.bytes());
+            }
+            reqs.add(new Request(args));
+        }
+        r.expectEnd();
+        server.forwardedReceived().add(n);
+        return executeHere(protocol, new Consistency(levels[read], levels[write]), reqs).thenApply(replies -> {
+            int size = 8;
+            for (byte[] b : replies) {
+                size += b.length + 5;
+            }
+            WireWriter w = new WireWriter(size).varint(replies.size());
+            for (byte[] b : replies) {
+                w.bytes(b);
+            }
+            return w.toByteArray();
+        });
+    }
+
+    /** Runs requests on this node (as their coordinator) and collects each one's reply bytes. */
+    CompletableFuture<List<byte[]>> executeHere(int protocol, Consistency cl, List<Request> reqs) {
+        CommandContext ctx = CommandContext.forwarded(server, protocol, cl);
+        List<CompletableFuture<byte[]>> replies = new ArrayList<>(reqs.size());
+        for (Request req : reqs) {
+            ByteBuf buf = Unpooled.buffer(64);
+            RespWriter w = new RespWriter(buf, protocol);
+            server.commands().dispatch(ctx, req, w);
+            Deferred<?> d = ctx.takeDeferred();
+            if (d == null) {
+                replies.add(CompletableFuture.completedFuture(bytes(buf)));
+            } else {
+                replies.add(d.future().handle((v, e) -> {
+                    d.render(w);
+                    return bytes(buf);
+                }));
+            }
+        }
+        return CompletableFuture.allOf(replies.toArray(new CompletableFuture[0])).thenApply(v -> {
+            List<byte[]> out = new ArrayList<>(replies.size());
+            for (CompletableFuture<byte[]> f : replies) {
+                out.add(f.join());
+            }
+            return out;
+        });
+    }
+
+    private static byte[] bytes(ByteBuf buf) {
+        return buf.hasArray() && buf.arrayOffset() == 0 && buf.readerIndex() == 0 && buf.writerIndex() == buf.array().length
+                ? buf.array() : Arrays.copyOfRange(buf.array(), buf.arrayOffset() + buf.readerIndex(), buf.arrayOffset() + buf.writerIndex());
+    }
+}

@@ -1,0 +1,827 @@
+package io.ringkv.ring.coordinator;
+
+import io.ringkv.common.Clock;
+import io.ringkv.common.WireReader;
+import io.ringkv.common.WireWriter;
+import io.ringkv.ring.Change;
+import io.ringkv.ring.Consistency;
+import io.ringkv.ring.ConsistencyLevel;
+import io.ringkv.ring.KeyUpdate;
+import io.ringkv.ring.KeyValueService;
+import io.ringkv.ring.MultiKeyUpdate;
+import io.ringkv.ring.NodeId;
+import io.ringkv.ring.QuorumTimeoutException;
+import io.ringkv.ring.Record;
+import io.ringkv.ring.ScanPage;
+import io.ringkv.ring.UnavailableException;
+import io.ringkv.ring.membership.Membership;
+import io.ringkv.ring.partition.Member;
+import io.ringkv.ring.partition.Partitioner;
+import io.ringkv.ring.partition.RingSnapshot;
+import io.ringkv.ring.replica.ReplicaStore;
+import io.ringkv.ring.transport.MessagingService;
+import io.ringkv.ring.transport.PeerUnreachableException;
+import io.ringkv.ring.transport.Verb;
+import io.ringkv.ring.version.Siblings;
+import io.ringkv.ring.version.Version;
+import io.ringkv.ring.version.VersionVector;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.UnaryOperator;
+import java.util.random.RandomGenerator;
+
+/**
+ * The coordinator and replica endpoints of one node: runs quorum reads and writes for the keys
+ * this node coordinates, and serves the replica verbs its peers send.
+ *
+ * <p>Writes: the coordinator applies the write event to its own replica under the key's lock
+ * (so writes to a key through one coordinator are serialised and get increasing dots), then
+ * sends the resulting sibling set to the other replicas, which merge it; success after W
+ * acknowledgements. Reads: R replicas (all live ones with probability read-repair-chance)
+ * answer with their sets; the merge is the answer; replicas that were behind receive the
+ * merge in the background (read repair).
+ *
+ * <p>Thread-safe: called from client and transport event loops at once. Never blocks on the
+ * network; blocks only on the local storage engine.
+ */
+public final class ClusterService implements KeyValueService {
+    private static final byte[] EMPTY = new byte[0];
+    /** Largest SCAN page a peer may ask for in one SCAN_PAGE request. */
+    private static final int SCAN_PAGE_COUNT_MAX = 100_000;
+    private static final int KEY_BYTES_MAX = 512 * 1024 * 1024;
+
+    private final NodeId self;
+    private final Membership membership;
+    private final MessagingService messaging;
+    private final ReplicaStore store;
+    private final Clock clock;
+    private final RandomGenerator random;
+    private final CoordinatorSettings settings;
+    private final KeyLocks locks;
+    private final LongAdder readRepairs = new LongAdder();
+    private final LongAdder timeouts = new LongAdder();
+    private final LongAdder unavailables = new LongAdder();
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder coordinatedReads = new LongAdder();
+    private final LongAdder coordinatedWrites = new LongAdder();
+    private final LongAdder inFlight = new LongAdder();
+
+    public ClusterService(NodeId self, Membership membership, MessagingService messaging, ReplicaStore store, Clock clock,
+            RandomGenerator random, CoordinatorSettings settings) {
+        this.self = self;
+        this.membership = membership;
+        this.messaging = messaging;
+        this.store = store;
+        this.clock = clock;
+        this.random = random;
+        this.settings = settings;
+        this.locks = new KeyLocks(settings.keyWaitersMax());
+        messaging.register(Verb.PING, (from, p) -> CompletableFuture.completedFuture(EMPTY));
+        messaging.register(Verb.REPLICA_READ, (from, p) -> CompletableFuture.completedFuture(store.read(p).encode()));
+        messaging.register(Verb.REPLICA_WRITE, (from, p) -> {
+            WireReader r = new WireReader(p);
+            byte[] key = r.bytes();
+            Siblings s = Siblings.decode(r.bytes());
+            r.expectEnd();
+            store.merge(key, s);
+            return CompletableFuture.completedFuture(EMPTY);
+        });
+        messaging.register(Verb.SCAN_PAGE, (from, p) -> CompletableFuture.completedFuture(servePage(p)));
+        messaging.register(Verb.NODE_STATS, (from, p) -> CompletableFuture.completedFuture(encodeCounts()));
+        messaging.register(Verb.RANDOM_KEY, (from, p) -> {
+            byte[] k = store.randomKey();
+            return CompletableFuture.completedFuture(k == null ? EMPTY : new WireWriter(k.length + 2).u8(1).bytes(k).toByteArray());
+        });
+        messaging.register(Verb.FLUSH, (from, p) -> {
+            store.flush(new WireReader(p).u64());
+            return CompletableFuture.completedFuture(EMPTY);
+        });
+    }
+
+    public NodeId self() {
+        return self;
+    }
+
+    public Membership membership() {
+        return membership;
+    }
+
+    public CoordinatorSettings settings() {
+        return settings;
+    }
+
+    public ReplicaStore store() {
+        return store;
+    }
+
+    private RingSnapshot ring() {
+        return membership.ring();
+    }
+
+    /** The node that should coordinate {@code key}: the first live node of its preference list. */
+    public NodeId coordinatorFor(byte[] key) {
+        return coordinatorOfPartition(ring().partitioner().partitionOf(key));
+    }
+
+    public NodeId coordinatorOfPartition(int partition) {
+        List<NodeId> pref = ring().preferenceList(partition);
+        for (NodeId n : pref) {
+            if (membership.isAlive(n)) {
+                return n;
+            }
+        }
+        return pref.get(0);
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    @Override
+    public CompletableFuture<Record> get(byte[] key, Consistency cl) {
+        return readQuorum(key, cl.read()).thenApply(s -> {
+            Version w = s.winner(clock.currentTimeMillis());
+            if (w == null || w.record().isTombstone()) {
+                misses.increment();
+                return null;
+            }
+            hits.increment();
+            return w.record();
+        });
+    }
+
+    @Override
+    public CompletableFuture<Siblings> causalGet(byte[] key, Consistency cl) {
+        return readQuorum(key, cl.read());
+    }
+
+    private CompletableFuture<Siblings> readQuorum(byte[] key, ConsistencyLevel level) {
+        List<NodeId> pref = ring().preferenceList(key);
+        int required = level.required(pref.size());
+        List<NodeId> live = liveOf(pref);
+        if (required > pref.size() || live.size() < required) {
+            unavailables.increment();
+            return CompletableFuture.failedFuture(new UnavailableException(level, "read", required, live.size()));
+        }
+        coordinatedReads.increment();
+        // This node first (no network), then the rest in preference order.
+        List<NodeId> targets = new ArrayList<>(live.size());
+        if (live.contains(self)) {
+            targets.add(self);
+        }
+        for (NodeId n : live) {
+            if (!n.equals(self)) {
+                targets.add(n);
+            }
+        }
+        boolean all = settings.readRepairChance() > 0 && random.nextDouble() < settings.readRepairChance();
+        if (!all && targets.size() > required) {
+            targets = targets.subList(0, required);
+        }
+        ReadRound round = new ReadRound(key, level, required, targets.size());
+        for (NodeId t : targets) {
+            if (t.equals(self)) {
+                round.answered(self, store.read(key));
+            } else {
+                inFlight.increment();
+                messaging.request(t, Verb.REPLICA_READ, key, settings.requestTimeoutMillis()).whenComplete((bytes, err) -> {
+                    inFlight.decrement();
+                    if (err == null) {
+                        membership.reportSuccess(t);
+                        Siblings s;
+                        try {
+                            s = Siblings.decode(bytes);
+                        } catch (RuntimeException e) {
+                            round.failed(t, e);
+                            return;
+                        }
+                        round.answered(t, s);
+                    } else {
+                        noteFailure(t, err);
+                        round.failed(t, err);
+                    }
+                });
+            }
+        }
+        return round.result;
+    }
+
+    private List<NodeId> liveOf(List<NodeId> nodes) {
+        List<NodeId> live = new ArrayList<>(nodes.size());
+        for (NodeId n : nodes) {
+            if (membership.isAlive(n)) {
+                live.add(n);
+            }
+        }
+        return live;
+    }
+
+    private void noteFailure(NodeId peer, Throwable err) {
+        if (unwrap(err) instanceof PeerUnreachableException) {
+            membership.reportUnreachable(peer);
+        }
+    }
+
+    static Throwable unwrap(Throwable t) {
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** Two sets hold the same versions (record bytes may differ only by local expiry rewrites). */
+    static boolean sameVersions(Siblings a, Siblings b) {
+        if (!a.clock().equals(b.clock()) || a.versions().size() != b.versions().size()) {
+            return false;
+        }
+        for (int i = 0; i < a.versions().size(); i++) {
+            if (!a.versions().get(i).dot().equals(b.versions().get(i).dot())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** One quorum read: merges answers, completes after R, repairs laggards after all answer. */
+    private final class ReadRound {
+        final byte[] key;
+        final ConsistencyLevel level;
+        final int required;
+        final int expected;
+        final CompletableFuture<Siblings> result = new CompletableFuture<>();
+        final Map<NodeId, Siblings> answers = new LinkedHashMap<>();
+        Siblings merged = Siblings.empty();
+        int failures;
+        boolean allUnreachable = true;
+
+        ReadRound(byte[] key, ConsistencyLevel level, int required, int expected) {
+            this.key = key;
+            this.level = level;
+            this.required = required;
+            this.expected = expected;
+        }
+
+        void answered(NodeId from, Siblings s) {
+            Siblings snapshot = null;
+            boolean finished;
+            synchronized (this) {
+                answers.put(from, s);
+                merged = merged.merge(s);
+                if (answers.size() == required) {
+                    snapshot = merged;
+                }
+                finished = answers.size() + failures == expected;
+            }
+            if (snapshot != null) {
+                result.complete(snapshot);
+            }
+            if (finished) {
+                repair();
+            }
+        }
+
+        void failed(NodeId from, Throwable err) {
+            boolean fail;
+            boolean finished;
+            synchronized (this) {
+                failures++;
+                if (!(unwrap(err) instanceof PeerUnreachableException)) {
+                    allUnreachable = false;
+                }
+                fail = answers.size() < required && expected - failures < required;
+                finished = answers.size() + failures == expected;
+            }
+            if (fail && !result.isDone()) {
+                if (allUnreachable) {
+                    unavailables.increment();
+                    result.completeExceptionally(new UnavailableException(level, "read", required, answers.size()));
+                } else {
+                    timeouts.increment();
+                    result.completeExceptionally(new QuorumTimeoutException(level, "read", required, answers.size()));
+                }
+            }
+            if (finished) {
+                repair();
+            }
+        }
+
+        /** Sends the merged set to every replica that answered with less. */
+        void repair() {
+            Siblings m;
+            List<NodeId> stale = new ArrayList<>();
+            synchronized (this) {
+                m = merged;
+                for (Map.Entry<NodeId, Siblings> e : answers.entrySet()) {
+                    if (!sameVersions(e.getValue(), m)) {
+                        stale.add(e.getKey());
+                    }
+                }
+            }
+            for (NodeId n : stale) {
+                readRepairs.increment();
+                if (n.equals(self)) {
+                    store.merge(key, m);
+                } else {
+                    messaging.request(n, Verb.REPLICA_WRITE, encodeWrite(key, m), settings.requestTimeoutMillis());
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    private static byte[] encodeWrite(byte[] key, Siblings s) {
+        byte[] set = s.encode();
+        return new WireWriter(key.length + set.length + 10).bytes(key).bytes(set).toByteArray();
+    }
+
+    private UnavailableException checkWritable(List<NodeId> pref, ConsistencyLevel level) {
+        int required = level.required(pref.size());
+        int alive = liveOf(pref).size();
+        if (required > pref.size() || alive < required) {
+            unavailables.increment();
+            return new UnavailableException(level, "write", required, alive);
+        }
+        return null;
+    }
+
+    @Override
+    public CompletableFuture<Void> put(byte[] key, Record record, Consistency cl) {
+        return event(key, cl, s -> s.update(self, s.clock(), record)).thenApply(s -> null);
+    }
+
+    @Override
+    public CompletableFuture<Siblings> causalPut(byte[] key, VersionVector context, Record record, Consistency cl) {
+        return event(key, cl, s -> s.update(self, context, record));
+    }
+
+    /**
+     * A write computed from this node's own replica under the key's lock (no remote read):
+     * the coordinator supersedes what it has seen. A coordinator outside the preference list
+     * (a stale ring view) bases the event on a read at ONE instead.
+     */
+    private CompletableFuture<Siblings> event(byte[] key, Consistency cl, UnaryOperator<Siblings> f) {
+        List<NodeId> pref = ring().preferenceList(key);
+        UnavailableException u = checkWritable(pref, cl.write());
+        if (u != null) {
+            return CompletableFuture.failedFuture(u);
+        }
+        coordinatedWrites.increment();
+        if (!pref.contains(self)) {
+            return readQuorum(key, ConsistencyLevel.ONE).thenCompose(base -> replicate(key, f.apply(base), pref, cl.write(), false));
+        }
+        return locks.acquire(key).thenCompose(v -> {
+            Siblings stored;
+            try {
+                stored = store.coordinate(key, f);
+            } finally {
+                locks.release(key);
+            }
+            return replicate(key, stored, pref, cl.write(), true);
+        });
+    }
+
+    /** Sends {@code set} to the replicas other than this node; completes after W acknowledgements. */
+    private CompletableFuture<Siblings> replicate(byte[] key, Siblings set, List<NodeId> pref, ConsistencyLevel level, boolean appliedLocally) {
+        int required = level.required(pref.size());
+        int acks = appliedLocally ? 1 : 0;
+        List<NodeId> others = new ArrayList<>(pref.size());
+        for (NodeId n : pref) {
+            if (!n.equals(self)) {
+                others.add(n);
+            }
+        }
+        if (acks >= required && others.isEmpty()) {
+            return CompletableFuture.completedFuture(set);
+        }
+        WriteRound round = new WriteRound(set, level, required, acks, others.size());
+        byte[] payload = encodeWrite(key, set);
+        for (NodeId n : others) {
+            inFlight.increment();
+            messaging.request(n, Verb.REPLICA_WRITE, payload, settings.requestTimeoutMillis()).whenComplete((r, err) -> {
+                inFlight.decrement();
+                if (err == null) {
+                    membership.reportSuccess(n);
+                    round.acked();
+                } else {
+                    noteFailure(n, err);
+                    round.failed();
+                }
+            });
+        }
+        return round.result;
+    }
+
+    private final class WriteRound {
+        final Siblings set;
+        final ConsistencyLevel level;
+        final int required;
+        int acks;
+        int pending;
+        final CompletableFuture<Siblings> result = new CompletableFuture<>();
+
+        WriteRound(Siblings set, ConsistencyLevel level, int required, int acks, int pending) {
+            this.set = set;
+            this.level = level;
+            this.required = required;
+            this.acks = acks;
+            this.pending = pending;
+            if (acks >= required) {
+                result.complete(set);
+            }
+        }
+
+        void acked() {
+            boolean done;
+            synchronized (this) {
+                acks++;
+                pending--;
+                done = acks == required;
+            }
+            if (done) {
+                result.complete(set);
+            }
+        }
+
+        void failed() {
+            boolean fail;
+            synchronized (this) {
+                pending--;
+                fail = acks < required && acks + pending < required;
+            }
+            if (fail && !result.isDone()) {
+                timeouts.increment();
+                result.completeExceptionally(new QuorumTimeoutException(level, "write", required, acks));
+            }
+        }
+    }
+
+    @Override
+    public <R> CompletableFuture<R> update(byte[] key, KeyUpdate<R> update, Consistency cl) {
+        List<NodeId> pref = ring().preferenceList(key);
+        UnavailableException u = checkWritable(pref, cl.write());
+        if (u != null) {
+            return CompletableFuture.failedFuture(u);
+        }
+        return locks.acquire(key).thenCompose(v -> {
+            // The lock is held until the change is stored here; replication continues after.
+            return readQuorum(key, cl.read()).handle((merged, err) -> {
+                if (err != null) {
+                    locks.release(key);
+                    return CompletableFuture.<R>failedFuture(unwrap(err));
+                }
+                return applyChange(key, pref, merged, update, cl);
+            }).thenCompose(f -> f);
+        });
+    }
+
+    /** Runs {@code update} on the merged read and writes its change; releases the key's lock. */
+    private <R> CompletableFuture<R> applyChange(byte[] key, List<NodeId> pref, Siblings merged, KeyUpdate<R> update, Consistency cl) {
+        Siblings stored;
+        Change<R> change;
+        try {
+            long now = clock.currentTimeMillis();
+            Version w = merged.winner(now);
+            Record current = w == null || w.record().isTombstone() ? null : w.record();
+            change = update.apply(current, now);
+            Record next = switch (change.action()) {
+                case PUT -> change.record();
+                case DELETE -> current == null ? null : Record.tombstone(now);
+                case KEEP -> null;
+            };
+            if (next == null) {
+                return CompletableFuture.completedFuture(change.reply());
+            }
+            coordinatedWrites.increment();
+            Siblings written = merged.update(self, merged.clock(), next);
+            stored = pref.contains(self) ? store.merge(key, written) : written;
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        } finally {
+            locks.release(key);
+        }
+        R reply = change.reply();
+        return replicate(key, stored, pref, cl.write(), pref.contains(self)).thenApply(s -> reply);
+    }
+
+    @Override
+    public <R> CompletableFuture<R> updateAll(List<byte[]> keys, MultiKeyUpdate<R> update, Consistency cl) {
+        // Distinct keys in a fixed order, locked in that order so concurrent calls cannot deadlock.
+        Map<ByteBuffer, byte[]> distinct = new java.util.TreeMap<>();
+        for (byte[] k : keys) {
+            distinct.putIfAbsent(ByteBuffer.wrap(k), k);
+        }
+        List<byte[]> order = new ArrayList<>(distinct.values());
+        List<NodeId> pref = ring().preferenceList(order.get(0));
+        UnavailableException u = checkWritable(pref, cl.write());
+        if (u != null) {
+            return CompletableFuture.failedFuture(u);
+        }
+        CompletableFuture<Void> locked = CompletableFuture.completedFuture(null);
+        for (byte[] k : order) {
+            locked = locked.thenCompose(v -> locks.acquire(k));
+        }
+        return locked.thenCompose(v -> {
+            List<CompletableFuture<Siblings>> reads = new ArrayList<>();
+            for (byte[] k : order) {
+                reads.add(readQuorum(k, cl.read()));
+            }
+            return CompletableFuture.allOf(reads.toArray(new CompletableFuture[0])).handle((x, err) -> {
+                if (err != null) {
+                    order.forEach(locks::release);
+                    return CompletableFuture.<R>failedFuture(unwrap(err));
+                }
+                return applyAll(keys, order, reads, pref, update, cl);
+            }).thenCompose(f -> f);
+        });
+    }
+
+    private <R> CompletableFuture<R> applyAll(List<byte[]> keys, List<byte[]> order, List<CompletableFuture<Siblings>> reads,
+            List<NodeId> pref, MultiKeyUpdate<R> update, Consistency cl) {
+        List<CompletableFuture<Siblings>> writes = new ArrayList<>();
+        MultiKeyUpdate.Result<R> result;
+        try {
+            long now = clock.currentTimeMillis();
+            Map<ByteBuffer, Siblings> merged = new java.util.HashMap<>();
+            for (int i = 0; i < order.size(); i++) {
+                merged.put(ByteBuffer.wrap(order.get(i)), reads.get(i).join());
+            }
+            List<Record> current = new ArrayList<>(keys.size());
+            for (byte[] k : keys) {
+                Version w = merged.get(ByteBuffer.wrap(k)).winner(now);
+                current.add(w == null || w.record().isTombstone() ? null : w.record());
+            }
+            result = update.apply(current, now);
+            if (result.changes().size() != keys.size()) {
+                throw new IllegalStateException("one change per key expected");
+            }
+            // The final change per key (a KEEP never undoes an earlier change).
+            Map<ByteBuffer, Change<Void>> last = new LinkedHashMap<>();
+            Map<ByteBuffer, Record> currentByKey = new java.util.HashMap<>();
+            for (int i = 0; i < keys.size(); i++) {
+                ByteBuffer kb = ByteBuffer.wrap(keys.get(i));
+                Change<Void> c = result.changes().get(i);
+                currentByKey.put(kb, current.get(i));
+                if (c.action() != Change.Action.KEEP || !last.containsKey(kb)) {
+                    last.put(kb, c);
+                }
+            }
+            for (Map.Entry<ByteBuffer, Change<Void>> e : last.entrySet()) {
+                Change<Void> c = e.getValue();
+                Record next = switch (c.action()) {
+                    case PUT -> c.record();
+                    case DELETE -> currentByKey.get(e.getKey()) == null ? null : Record.tombstone(now);
+                    case KEEP -> null;
+                };
+                if (next == null) {
+                    continue;
+                }
+                byte[] key = e.getKey().array();
+                Siblings m = merged.get(e.getKey());
+                Siblings written = m.update(self, m.clock(), next);
+                Siblings stored = pref.contains(self) ? store.merge(key, written) : written;
+                writes.add(replicate(key, stored, pref, cl.write(), pref.contains(self)));
+            }
+            coordinatedWrites.increment();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        } finally {
+            order.forEach(locks::release);
+        }
+        R reply = result.reply();
+        return CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).thenApply(x -> reply);
+    }
+
+    // ---------------------------------------------------------------- cluster-wide
+
+    @Override
+    public CompletableFuture<ScanPage> scan(long cursor, int count, byte[] pattern, String type) {
+        Partitioner partitioner = ring().partitioner();
+        List<byte[]> keys = new ArrayList<>();
+        return scanFrom(partitioner, partitioner.partitionOfToken(cursor), cursor, count, pattern, type, keys, 0);
+    }
+
+    private CompletableFuture<ScanPage> scanFrom(Partitioner partitioner, int partition, long token, int count, byte[] pattern, String type,
+            List<byte[]> keys, int visited) {
+        NodeId target = coordinatorOfPartition(partition);
+        CompletableFuture<ReplicaStore.PartitionPage> page;
+        int want = Math.max(1, count - keys.size());
+        if (target.equals(self)) {
+            page = CompletableFuture.completedFuture(store.scanPartition(partition, token, want, pattern, type));
+        } else {
+            WireWriter w = new WireWriter(32).u32(partition).u64(token).u32(want).bytes(pattern == null ? EMPTY : pattern)
+                    .u8(pattern == null ? 0 : 1).bytes(type == null ? EMPTY : type.getBytes(StandardCharsets.UTF_8)).u8(type == null ? 0 : 1);
+            page = messaging.request(target, Verb.SCAN_PAGE, w.toByteArray(), settings.requestTimeoutMillis()).thenApply(ClusterService::decodePage);
+        }
+        return page.thenCompose(pg -> {
+            keys.addAll(pg.keys());
+            if (!pg.done()) {
+                return CompletableFuture.completedFuture(new ScanPage(pg.nextToken(), keys));
+            }
+            int next = partition + 1;
+            if (next >= partitioner.partitionCount()) {
+                return CompletableFuture.completedFuture(new ScanPage(0, keys));
+            }
+            if (keys.size() >= count || visited + 1 >= settings.scanPartitionsPerCallMax()) {
+                return CompletableFuture.completedFuture(new ScanPage(partitioner.firstToken(next), keys));
+            }
+            return scanFrom(partitioner, next, partitioner.firstToken(next), count, pattern, type, keys, visited + 1);
+        });
+    }
+
+    private byte[] servePage(byte[] payload) {
+        WireReader r = new WireReader(payload);
+        int partition = r.u32();
+        long token = r.u64();
+        int count = r.u32();
+        byte[] pattern = r.bytes();
+        boolean hasPattern = r.u8() == 1;
+        byte[] type = r.bytes();
+        boolean hasType = r.u8() == 1;
+        r.expectEnd();
+        if (partition < 0 || partition >= ring().partitionCount() || count < 1 || count > SCAN_PAGE_COUNT_MAX) {
+            throw new IllegalArgumentException("bad scan page request");
+        }
+        ReplicaStore.PartitionPage pg = store.scanPartition(partition, token, count, hasPattern ? pattern : null,
+                hasType ? new String(type, StandardCharsets.UTF_8) : null);
+        WireWriter w = new WireWriter(64).u8(pg.done() ? 1 : 0).u64(pg.nextToken()).varint(pg.keys().size());
+        for (byte[] k : pg.keys()) {
+            w.bytes(k);
+        }
+        return w.toByteArray();
+    }
+
+    private static ReplicaStore.PartitionPage decodePage(byte[] bytes) {
+        WireReader r = new WireReader(bytes);
+        boolean done = r.u8() == 1;
+        long next = r.u64();
+        int n = r.length(SCAN_PAGE_COUNT_MAX);
+        List<byte[]> keys = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            keys.add(r.bytes());
+        }
+        r.expectEnd();
+        return new ReplicaStore.PartitionPage(keys, done, next);
+    }
+
+    private byte[] encodeCounts() {
+        int q = ring().partitionCount();
+        WireWriter w = new WireWriter(q * 2 + 4).varint(q);
+        for (int p = 0; p < q; p++) {
+            w.varint(store.partitionSize(p));
+        }
+        return w.toByteArray();
+    }
+
+    private static long[] decodeCounts(byte[] bytes, int q) {
+        WireReader r = new WireReader(bytes);
+        if (r.length(1 << 20) != q) {
+            throw new IllegalArgumentException("peer has a different partition count");
+        }
+        long[] out = new long[q];
+        for (int p = 0; p < q; p++) {
+            out[p] = r.varint();
+        }
+        return out;
+    }
+
+    @Override
+    public CompletableFuture<Long> size() {
+        RingSnapshot ring = ring();
+        int q = ring.partitionCount();
+        List<Member> members = ring.members();
+        Map<NodeId, CompletableFuture<long[]>> counts = new LinkedHashMap<>();
+        for (Member m : members) {
+            if (m.id().equals(self)) {
+                counts.put(self, CompletableFuture.completedFuture(decodeCounts(encodeCounts(), q)));
+            } else if (membership.isAlive(m.id())) {
+                counts.put(m.id(), messaging.request(m.id(), Verb.NODE_STATS, EMPTY, settings.requestTimeoutMillis())
+                        .thenApply(b -> decodeCounts(b, q)).exceptionally(e -> null));
+            }
+        }
+        return CompletableFuture.allOf(counts.values().toArray(new CompletableFuture[0])).thenApply(x -> {
+            // Each partition is counted once, by the first replica that answered.
+            long total = 0;
+            for (int p = 0; p < q; p++) {
+                for (NodeId n : ring.preferenceList(p)) {
+                    CompletableFuture<long[]> f = counts.get(n);
+                    long[] c = f == null ? null : f.join();
+                    if (c != null) {
+                        total += c[p];
+                        break;
+                    }
+                }
+            }
+            return total;
+        });
+    }
+
+    @Override
+    public CompletableFuture<byte[]> randomKey() {
+        byte[] local = ring().members().size() == 1 ? store.randomKey() : null;
+        if (local != null || ring().members().size() == 1) {
+            return CompletableFuture.completedFuture(local);
+        }
+        List<NodeId> live = new ArrayList<>();
+        for (Member m : ring().members()) {
+            if (membership.isAlive(m.id())) {
+                live.add(m.id());
+            }
+        }
+        Collections.shuffle(live, new java.util.Random(random.nextLong()));
+        return randomKeyFrom(live, 0);
+    }
+
+    private CompletableFuture<byte[]> randomKeyFrom(List<NodeId> nodes, int i) {
+        if (i >= nodes.size()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        NodeId n = nodes.get(i);
+        CompletableFuture<byte[]> f = n.equals(self) ? CompletableFuture.completedFuture(store.randomKey())
+                : messaging.request(n, Verb.RANDOM_KEY, EMPTY, settings.requestTimeoutMillis()).thenApply(b -> {
+                    if (b.length == 0) {
+                        return null;
+                    }
+                    WireReader r = new WireReader(b);
+                    r.u8();
+                    return r.bytes();
+                }).exceptionally(e -> null);
+        return f.thenCompose(k -> k != null ? CompletableFuture.completedFuture(k) : randomKeyFrom(nodes, i + 1));
+    }
+
+    @Override
+    public CompletableFuture<Void> flushAll() {
+        List<Member> members = ring().members();
+        List<NodeId> down = new ArrayList<>();
+        for (Member m : members) {
+            if (!membership.isAlive(m.id())) {
+                down.add(m.id());
+            }
+        }
+        if (!down.isEmpty()) {
+            unavailables.increment();
+            return CompletableFuture.failedFuture(new UnavailableException(
+                    "FLUSHALL needs every node up; down: " + down));
+        }
+        long at = clock.currentTimeMillis();
+        byte[] payload = new WireWriter(8).u64(at).toByteArray();
+        List<CompletableFuture<byte[]>> acks = new ArrayList<>();
+        int[] failed = {0};
+        for (Member m : members) {
+            if (m.id().equals(self)) {
+                store.flush(at);
+            } else {
+                acks.add(messaging.request(m.id(), Verb.FLUSH, payload, settings.requestTimeoutMillis()).exceptionally(e -> {
+                    synchronized (failed) {
+                        failed[0]++;
+                    }
+                    return null;
+                }));
+            }
+        }
+        return CompletableFuture.allOf(acks.toArray(new CompletableFuture[0])).thenApply(x -> {
+            if (failed[0] > 0) {
+                timeouts.increment();
+                throw new CompletionException(new QuorumTimeoutException(ConsistencyLevel.ALL, "flush", members.size(), members.size() - failed[0]));
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public long keysWithExpiry() {
+        return store.keysWithExpiry();
+    }
+
+    @Override
+    public long localSize() {
+        return store.size();
+    }
+
+    @Override
+    public Map<String, String> storageStats() {
+        return store.storageStats();
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        Map<String, Long> m = new LinkedHashMap<>(store.counters());
+        m.put("keyspace_hits", hits.sum());
+        m.put("keyspace_misses", misses.sum());
+        m.put("coordinated_reads", coordinatedReads.sum());
+        m.put("coordinated_writes", coordinatedWrites.sum());
+        m.put("read_repairs", readRepairs.sum());
+        m.put("quorum_timeouts", timeouts.sum());
+        m.put("unavailable", unavailables.sum());
+        m.put("replica_requests_in_flight", inFlight.sum());
+        m.put("locked_keys", (long) locks.heldKeys());
+        return m;
+    }
+}

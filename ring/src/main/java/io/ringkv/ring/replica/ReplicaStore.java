@@ -1,0 +1,492 @@
+package io.ringkv.ring.replica;
+
+import io.ringkv.common.Bytes;
+import io.ringkv.common.Clock;
+import io.ringkv.common.GlobMatcher;
+import io.ringkv.ring.NodeId;
+import io.ringkv.ring.Record;
+import io.ringkv.ring.partition.Partitioner;
+import io.ringkv.ring.partition.StorageKeys;
+import io.ringkv.ring.version.Siblings;
+import io.ringkv.ring.version.Version;
+import io.ringkv.ring.version.VersionVector;
+import io.ringkv.storage.EntryFilter;
+import io.ringkv.storage.StorageEngine;
+import io.ringkv.storage.StorageIterator;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's replica of the keys it holds: one sibling set (a dotted version vector set) per
+ * key in the storage engine, under storage keys ordered by token (so a partition is one key
+ * range). Incoming versions are merged, never blindly overwritten; writes to one key are
+ * serialised by a striped lock; reads take none.
+ *
+ * <p>Expired versions are reclaimed by rewriting them as tombstones stamped with their
+ * deadline, keeping their dots: the clock still covers them, so an older copy arriving later
+ * (repair, a slow replica) cannot bring the value back. Compaction drops sets holding only
+ * tombstones and expired versions once {@code tombstoneGraceMillis} has passed.
+ *
+ * <p>FLUSHALL clears the engine and records the flush time; versions stamped at or before it
+ * that arrive later are ignored.
+ */
+public final class ReplicaStore {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaStore.class);
+    /** Seeks RANDOMKEY makes before giving up on a key space full of dead keys. */
+    private static final int RANDOM_KEY_ATTEMPTS_MAX = 100;
+    /** Stored under a key shorter than a token, so no partition scan ever meets it. */
+    private static final byte[] FLUSH_TIME_KEY = {0, 'F'};
+    /** Sets written before the cluster (format 1 records) are read as one version of this node. */
+    private static final NodeId LEGACY_WRITER = new NodeId("legacy");
+
+    private final StorageEngine engine;
+    private final Partitioner partitioner;
+    private final Clock clock;
+    private final RandomGenerator random;
+    private final ReentrantLock[] stripes;
+    private final int siblingsWarn;
+    private final int siblingsMax;
+    private final AtomicLongArray keysPerPartition;
+    private final AtomicLong volatileKeyCount = new AtomicLong();
+    private final LongAdder expiredKeys = new LongAdder();
+    private final LongAdder siblingsCapped = new LongAdder();
+    private volatile long flushTimeMillis;
+    private byte[] expireCursor;
+    private final Object expireCursorLock = new Object();
+
+    public ReplicaStore(StorageEngine engine, Partitioner partitioner, Clock clock, RandomGenerator random,
+            int lockStripes, int siblingsWarn, int siblingsMax) {
+        if (Integer.bitCount(lockStripes) != 1) {
+            throw new IllegalArgumentException("lockStripes must be a power of two: " + lockStripes);
+        }
+        if (siblingsMax < 1 || siblingsWarn < 1) {
+            throw new IllegalArgumentException("sibling bounds must be positive");
+        }
+        this.engine = engine;
+        this.partitioner = partitioner;
+        this.clock = clock;
+        this.random = random;
+        this.siblingsWarn = siblingsWarn;
+        this.siblingsMax = siblingsMax;
+        this.stripes = new ReentrantLock[lockStripes];
+        for (int i = 0; i < lockStripes; i++) {
+            stripes[i] = new ReentrantLock();
+        }
+        this.keysPerPartition = new AtomicLongArray(partitioner.partitionCount());
+        byte[] flushed = engine.get(FLUSH_TIME_KEY);
+        this.flushTimeMillis = flushed == null ? 0 : Bytes.getLong(flushed, 0);
+        countKeys();
+    }
+
+    /**
+     * The compaction filter for this store's engine: drops a key's set once it holds nothing
+     * readable (only tombstones and expired versions) and the newest of them is older than the
+     * grace period, by which time repair has spread the deletion to every live replica.
+     */
+    public static EntryFilter compactionFilter(Clock clock, long tombstoneGraceMillis) {
+        return (key, value) -> {
+            if (key.length < StorageKeys.TOKEN_BYTES) {
+                return false;
+            }
+            Siblings s = decodeStored(value);
+            if (s.versions().isEmpty()) {
+                return false;
+            }
+            long now = clock.currentTimeMillis();
+            long newest = Long.MIN_VALUE;
+            for (Version v : s.versions()) {
+                Record r = v.record();
+                if (r.isTombstone()) {
+                    newest = Math.max(newest, r.timestampMillis());
+                } else if (r.isExpired(now)) {
+                    newest = Math.max(newest, r.expireAtMillis());
+                } else {
+                    return false;
+                }
+            }
+            return newest < now - tombstoneGraceMillis;
+        };
+    }
+
+    static Siblings decodeStored(byte[] value) {
+        if (value.length > 0 && value[0] == Record.FORMAT_VERSION) {
+            return Siblings.empty().update(LEGACY_WRITER, VersionVector.empty(), Record.decode(value));
+        }
+        return Siblings.decode(value);
+    }
+
+    /** Counted once at start-up (O(n)): the engine keeps no key count of its own. */
+    private void countKeys() {
+        long withDeadline = 0;
+        try (StorageIterator it = engine.iterator(null, null)) {
+            for (; it.valid(); it.next()) {
+                byte[] skey = it.key();
+                if (skey.length < StorageKeys.TOKEN_BYTES) {
+                    continue;
+                }
+                Siblings s = decodeStored(it.value());
+                if (present(s)) {
+                    keysPerPartition.incrementAndGet(partitioner.partitionOfToken(StorageKeys.token(skey)));
+                }
+                if (hasDeadline(s)) {
+                    withDeadline++;
+                }
+            }
+        }
+        volatileKeyCount.set(withDeadline);
+    }
+
+    /** A key counts (DBSIZE) while it holds a string version, expired or not (as Redis counts). */
+    private static boolean present(Siblings s) {
+        if (s == null) {
+            return false;
+        }
+        for (Version v : s.versions()) {
+            if (!v.record().isTombstone()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean hasDeadline(Siblings s) {
+        if (s == null) {
+            return false;
+        }
+        for (Version v : s.versions()) {
+            if (!v.record().isTombstone() && v.record().hasExpiry()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void account(long token, Siblings before, Siblings after) {
+        int keys = (present(after) ? 1 : 0) - (present(before) ? 1 : 0);
+        if (keys != 0) {
+            keysPerPartition.addAndGet(partitioner.partitionOfToken(token), keys);
+        }
+        int deadlines = (hasDeadline(after) ? 1 : 0) - (hasDeadline(before) ? 1 : 0);
+        if (deadlines != 0) {
+            volatileKeyCount.addAndGet(deadlines);
+        }
+    }
+
+    private ReentrantLock stripe(long token) {
+        return stripes[(int) token & (stripes.length - 1)];
+    }
+
+    private Siblings readStored(byte[] skey) {
+        byte[] raw = engine.get(skey);
+        return raw == null ? null : decodeStored(raw);
+    }
+
+    /** The key's sibling set as stored here; empty when the key was never seen. */
+    public Siblings read(byte[] key) {
+        Siblings s = readStored(StorageKeys.encode(key));
+        return s == null ? Siblings.empty() : s;
+    }
+
+    /**
+     * Merges versions received from the key's coordinator, a peer or repair. Returns the set
+     * now stored.
+     */
+    public Siblings merge(byte[] key, Siblings incoming) {
+        return mutate(key, stored -> stored.merge(withoutFlushed(incoming)));
+    }
+
+    /**
+     * Runs the coordinator's write event against the stored set, under the key's lock, and
+     * stores the result. Returns the set now stored.
+     */
+    public Siblings coordinate(byte[] key, UnaryOperator<Siblings> event) {
+        return mutate(key, event);
+    }
+
+    private Siblings mutate(byte[] key, UnaryOperator<Siblings> f) {
+        long token = Partitioner.token(key);
+        byte[] skey = StorageKeys.encode(token, key);
+        ReentrantLock lock = stripe(token);
+        lock.lock();
+        try {
+            Siblings stored = readStored(skey);
+            Siblings base = stored == null ? Siblings.empty() : stored;
+            Siblings next = bound(key, f.apply(base));
+            if (!next.equals(base)) {
+                engine.put(skey, next.encode());
+                account(token, stored, next);
+            }
+            return next;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Siblings bound(byte[] key, Siblings s) {
+        int n = s.versions().size();
+        if (n > siblingsMax) {
+            siblingsCapped.increment();
+            log.warn("key {} has {} siblings; keeping the newest {} (siblings-max)", printable(key), n, siblingsMax);
+            return s.capped(siblingsMax);
+        }
+        if (n > siblingsWarn) {
+            log.warn("key {} has {} siblings (siblings-warn {}); resolve them with CAUSAL.SET", printable(key), n, siblingsWarn);
+        }
+        return s;
+    }
+
+    private Siblings withoutFlushed(Siblings incoming) {
+        long flushed = flushTimeMillis;
+        if (flushed == 0) {
+            return incoming;
+        }
+        boolean any = false;
+        for (Version v : incoming.versions()) {
+            if (v.record().timestampMillis() <= flushed) {
+                any = true;
+                break;
+            }
+        }
+        if (!any) {
+            return incoming;
+        }
+        // Versions from before the flush are dropped; the clock still covers them.
+        Siblings out = Siblings.empty();
+        VersionVector clock = incoming.clock();
+        List<Version> kept = new ArrayList<>();
+        for (Version v : incoming.versions()) {
+            if (v.record().timestampMillis() > flushed) {
+                kept.add(v);
+            }
+        }
+        return Siblings.of(clock, kept);
+    }
+
+    private static String printable(byte[] key) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < Math.min(key.length, 64); i++) {
+            int c = key[i] & 0xFF;
+            sb.append(c >= 32 && c < 127 ? (char) c : '?');
+        }
+        return sb.toString();
+    }
+
+    /** Keys counted on this replica (DBSIZE semantics: expired-but-unreclaimed keys count). */
+    public long size() {
+        long n = 0;
+        for (int i = 0; i < keysPerPartition.length(); i++) {
+            n += keysPerPartition.get(i);
+        }
+        return n;
+    }
+
+    public long partitionSize(int partition) {
+        return keysPerPartition.get(partition);
+    }
+
+    public long keysWithExpiry() {
+        return volatileKeyCount.get();
+    }
+
+    public long flushTimeMillis() {
+        return flushTimeMillis;
+    }
+
+    /** One page of a partition's live keys, from {@code fromToken}. */
+    public record PartitionPage(List<byte[]> keys, boolean done, long nextToken) {}
+
+    /**
+     * Visits at least {@code count} stored keys of {@code partition} from {@code fromToken}
+     * and returns the live ones matching {@code pattern} (null = all) and {@code type}
+     * (null = any). Never stops inside a group of keys sharing a token, so a token is a
+     * complete cursor.
+     */
+    public PartitionPage scanPartition(int partition, long fromToken, int count, byte[] pattern, String type) {
+        long now = clock.currentTimeMillis();
+        long first = partitioner.firstToken(partition);
+        long start = Long.compareUnsigned(fromToken, first) > 0 ? fromToken : first;
+        byte[] end = partition + 1 < partitioner.partitionCount() ? StorageKeys.tokenStart(partitioner.firstToken(partition + 1)) : null;
+        List<byte[]> out = new ArrayList<>();
+        int visited = 0;
+        long lastToken = 0;
+        try (StorageIterator it = engine.iterator(StorageKeys.tokenStart(start), end)) {
+            for (; it.valid(); it.next()) {
+                byte[] skey = it.key();
+                if (skey.length < StorageKeys.TOKEN_BYTES) {
+                    continue;
+                }
+                long token = StorageKeys.token(skey);
+                if (visited >= count && token != lastToken) {
+                    return new PartitionPage(out, false, token);
+                }
+                visited++;
+                lastToken = token;
+                Version w = decodeStored(it.value()).winner(now);
+                if (w == null || w.record().isTombstone()) {
+                    continue;
+                }
+                if (type != null && !type.equalsIgnoreCase(w.record().type().redisName())) {
+                    continue;
+                }
+                byte[] userKey = StorageKeys.userKey(skey);
+                if (pattern == null || GlobMatcher.matches(pattern, userKey, false)) {
+                    out.add(userKey);
+                }
+            }
+        }
+        return new PartitionPage(out, true, 0);
+    }
+
+    /** A random key readable on this replica, or null when there is none. */
+    public byte[] randomKey() {
+        long now = clock.currentTimeMillis();
+        for (int attempt = 0; attempt < RANDOM_KEY_ATTEMPTS_MAX; attempt++) {
+            byte[] found = firstLiveAtOrAfter(StorageKeys.tokenStart(random.nextLong()), now);
+            if (found == null) {
+                found = firstLiveAtOrAfter(StorageKeys.tokenStart(0), now);
+            }
+            if (found != null) {
+                return found;
+            }
+            if (size() == 0) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /** Bounded probe: a few entries from {@code from}, the first readable one wins. */
+    private byte[] firstLiveAtOrAfter(byte[] from, long now) {
+        int probes = 0;
+        try (StorageIterator it = engine.iterator(from, null)) {
+            for (; it.valid() && probes < 16; it.next(), probes++) {
+                if (it.key().length < StorageKeys.TOKEN_BYTES) {
+                    continue;
+                }
+                Version w = decodeStored(it.value()).winner(now);
+                if (w != null && !w.record().isTombstone()) {
+                    return StorageKeys.userKey(it.key());
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Drops every key and remembers {@code flushMillis}: older versions arriving later are ignored. */
+    public void flush(long flushMillis) {
+        for (ReentrantLock l : stripes) {
+            l.lock();
+        }
+        try {
+            engine.clear();
+            flushTimeMillis = Math.max(flushTimeMillis, flushMillis);
+            byte[] v = new byte[8];
+            Bytes.putLong(v, 0, flushTimeMillis);
+            engine.put(FLUSH_TIME_KEY, v);
+            for (int i = 0; i < keysPerPartition.length(); i++) {
+                keysPerPartition.set(i, 0);
+            }
+            volatileKeyCount.set(0);
+        } finally {
+            for (int i = stripes.length - 1; i >= 0; i--) {
+                stripes[i].unlock();
+            }
+        }
+    }
+
+    /**
+     * Examines up to {@code maxKeys} keys from where the previous cycle stopped and reclaims
+     * expired versions (bounded work per call, like Redis's active expire cycle). Returns the
+     * number of keys that stopped counting.
+     */
+    public int activeExpireCycle(int maxKeys) {
+        long now = clock.currentTimeMillis();
+        List<byte[]> expired = new ArrayList<>();
+        synchronized (expireCursorLock) {
+            int seen = 0;
+            byte[] resumeAt = null;
+            try (StorageIterator it = engine.iterator(expireCursor, null)) {
+                for (; it.valid(); it.next()) {
+                    if (it.key().length < StorageKeys.TOKEN_BYTES) {
+                        continue;
+                    }
+                    if (seen++ >= maxKeys) {
+                        resumeAt = it.key();
+                        break;
+                    }
+                    if (hasExpired(decodeStored(it.value()), now)) {
+                        expired.add(StorageKeys.userKey(it.key()));
+                    }
+                }
+            }
+            expireCursor = resumeAt;
+        }
+        int removed = 0;
+        for (byte[] key : expired) {
+            if (reclaimExpired(key)) {
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /** Rewrites the key's expired versions as tombstones; true when the key stopped counting. */
+    public boolean reclaimExpired(byte[] key) {
+        long token = Partitioner.token(key);
+        byte[] skey = StorageKeys.encode(token, key);
+        ReentrantLock lock = stripe(token);
+        lock.lock();
+        try {
+            Siblings stored = readStored(skey);
+            long now = clock.currentTimeMillis();
+            if (stored == null || !hasExpired(stored, now)) {
+                return false;
+            }
+            List<Version> rewritten = new ArrayList<>(stored.versions().size());
+            for (Version v : stored.versions()) {
+                Record r = v.record();
+                rewritten.add(!r.isTombstone() && r.isExpired(now) ? new Version(v.dot(), Record.tombstone(r.expireAtMillis())) : v);
+            }
+            Siblings next = Siblings.of(stored.clock(), rewritten);
+            engine.put(skey, next.encode());
+            account(token, stored, next);
+            boolean stopped = present(stored) && !present(next);
+            if (stopped) {
+                expiredKeys.increment();
+            }
+            return stopped;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static boolean hasExpired(Siblings s, long now) {
+        for (Version v : s.versions()) {
+            if (!v.record().isTombstone() && v.record().isExpired(now)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public Map<String, String> storageStats() {
+        return engine.stats();
+    }
+
+    public Map<String, Long> counters() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("expired_keys", expiredKeys.sum());
+        m.put("siblings_capped", siblingsCapped.sum());
+        return m;
+    }
+}
