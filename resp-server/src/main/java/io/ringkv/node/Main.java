@@ -32,7 +32,7 @@ public final class Main {
         root.version("RingKV " + io.ringkv.resp.command.ServerContext.RINGKV_VERSION);
         root.usageMessage().description("RingKV: a Dynamo-style distributed key-value store that speaks the Redis protocol.");
         root.addSubcommand("server", nodeCommand("server", "Run one node."));
-        root.addSubcommand("dev", nodeCommand("dev", "Run the local development node on 127.0.0.1:7001 (data under ./data/dev)."));
+        root.addSubcommand("dev", nodeCommand("dev", "Run a local 3-node cluster in one process on 127.0.0.1:7001-7003 (N=3, data under ./data/dev)."));
         CommandSpec status = CommandSpec.create().name("status");
         status.usageMessage().description("Print a node's state at a glance.");
         status.addOption(OptionSpec.builder("--host").paramLabel("HOST").type(String.class).defaultValue("127.0.0.1").description("Node address.").build());
@@ -84,13 +84,11 @@ public final class Main {
         }
     }
 
-    private static int runNode(ParseResult sub, boolean dev) throws Exception {
+    /** Nodes `ringkv dev` runs. */
+    private static final int DEV_NODES = 3;
+
+    private static ServerConfig configFrom(ParseResult sub) throws java.io.IOException {
         ServerConfig config = new ServerConfig();
-        if (dev) {
-            config.setInitial("port", "7001");
-            config.setInitial("data-dir", "./data/dev");
-            // bind stays the default loopback address; setInitial marks it explicit, so skip.
-        }
         Path file = sub.matchedOptionValue("--config", null);
         if (file != null) {
             ConfigLoader.load(file, config);
@@ -101,21 +99,59 @@ public final class Main {
                 config.setInitial(p.name(), v);
             }
         }
-        NodeBootstrap node = NodeBootstrap.start(config, Clock.system());
-        // SIGTERM and SIGINT are a requested, clean stop: close the node and exit with status 0
+        return config;
+    }
+
+    private static int runNode(ParseResult sub, boolean dev) throws Exception {
+        List<NodeBootstrap> nodes = new ArrayList<>();
+        if (dev) {
+            // Three nodes on consecutive ports sharing one seed list; flags apply to all three.
+            ServerConfig base = configFrom(sub);
+            int firstPort = base.isExplicit("port") ? base.port() : 7001;
+            String dataDir = base.isExplicit("data-dir") ? base.dataDir() : "./data/dev";
+            StringBuilder seeds = new StringBuilder();
+            for (int i = 1; i <= DEV_NODES; i++) {
+                seeds.append(i > 1 ? "," : "").append("n").append(i).append("@127.0.0.1:").append(firstPort + i - 1);
+            }
+            try {
+                for (int i = 1; i <= DEV_NODES; i++) {
+                    ServerConfig config = configFrom(sub);
+                    config.setInitial("port", Integer.toString(firstPort + i - 1));
+                    config.setInitial("data-dir", dataDir + "/n" + i);
+                    config.setInitial("node-id", "n" + i);
+                    config.setInitial("seeds", seeds.toString());
+                    nodes.add(NodeBootstrap.start(config, Clock.system()));
+                }
+            } catch (Exception e) {
+                nodes.forEach(NodeBootstrap::close);
+                throw e;
+            }
+        } else {
+            nodes.add(NodeBootstrap.start(configFrom(sub), Clock.system()));
+        }
+        Runnable closeAll = () -> nodes.forEach(NodeBootstrap::close);
+        // SIGTERM and SIGINT are a requested, clean stop: close the nodes and exit with status 0
         // (the JVM's default handling would exit with 128+signal). The hook covers other exits.
         for (String signal : new String[] {"TERM", "INT"}) {
-            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> new Thread(node::close, "ringkv-signal").start());
+            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> new Thread(closeAll, "ringkv-signal").start());
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(node::close, "ringkv-exit"));
-        String host = node.address().getAddress().getHostAddress();
-        System.out.println("RingKV " + io.ringkv.resp.command.ServerContext.RINGKV_VERSION + (dev ? " (dev)" : "")
-                + ": node " + node.context().nodeId() + " listening on " + host + ":" + node.port()
-                + " (storage engine " + config.storageEngine() + (config.storageEngine().equals("memory") ? "" : ", data in " + config.dataDir()) + ")");
-        System.out.println("Connect with: redis-cli -h " + host + " -p " + node.port());
-        System.out.println("Stop with Ctrl-C, SIGTERM, or: redis-cli -p " + node.port() + " SHUTDOWN");
+        Runtime.getRuntime().addShutdownHook(new Thread(closeAll, "ringkv-exit"));
+        ServerConfig first = nodes.get(0).context().config();
+        for (NodeBootstrap node : nodes) {
+            String host = node.address().getAddress().getHostAddress();
+            System.out.println("RingKV " + io.ringkv.resp.command.ServerContext.RINGKV_VERSION + (dev ? " (dev)" : "")
+                    + ": node " + node.context().nodeId() + " listening on " + host + ":" + node.port()
+                    + " (storage engine " + first.storageEngine() + (first.storageEngine().equals("memory") ? "" : ", data in " + node.context().config().dataDir()) + ")");
+        }
+        int port = nodes.get(0).port();
+        String host = nodes.get(0).address().getAddress().getHostAddress();
+        System.out.println("Connect with: redis-cli -h " + host + " -p " + port + (nodes.size() > 1 ? "   (any node serves any key)" : ""));
+        System.out.println("Ring at a glance: bin/ringkv status -p " + port);
+        System.out.println("Stop with Ctrl-C, SIGTERM, or: redis-cli -p " + port + " SHUTDOWN" + (nodes.size() > 1 ? " (stops that node)" : ""));
         System.out.flush();
-        node.awaitStop();
+        for (NodeBootstrap node : nodes) {
+            node.awaitStop();
+        }
         return 0;
     }
 

@@ -277,7 +277,7 @@ public final class StringCommands {
             return;
         }
         byte[] value = r.arg(3);
-        c.reply(out, kv(c).put(r.arg(1), Record.string(value, start, start + relative), c.consistency()), (v, w) -> w.ok());
+        c.reply(out, kv(c).put(r.arg(1), Record.string(value, start, start + relative), c.consistency()), (ok, w) -> w.ok());
     }
 
     private static void getset(CommandContext c, Request r, RespWriter out) {

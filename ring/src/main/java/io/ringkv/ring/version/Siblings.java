@@ -65,9 +65,10 @@ public final class Siblings {
 
     /**
      * A set from its parts, checking the invariants (each dot covered by {@code clock}, dots
-     * distinct). For tests and tools; live code builds sets only through update and merge.
+     * distinct). Used by a replica rewriting versions in place (expired values become
+     * tombstones under the same dots) and dropping versions older than a flush.
      */
-    static Siblings of(VersionVector clock, List<Version> versions) {
+    public static Siblings of(VersionVector clock, List<Version> versions) {
         Version[] sorted = versions.toArray(NO_VERSIONS);
         Arrays.sort(sorted, Comparator.comparing(Version::dot));
         for (int i = 0; i < sorted.length; i++) {
@@ -79,14 +80,6 @@ public final class Siblings {
             }
         }
         return sorted.length == 0 && clock.isEmpty() ? EMPTY : new Siblings(clock, sorted);
-    }
-
-    /**
-     * A set from its parts (a replica rewriting versions in place, e.g. expired values into
-     * tombstones, or dropping some). Every version's dot must be covered by {@code clock}.
-     */
-    public static Siblings of(VersionVector clock, List<Version> versions) {
-        throw new UnsupportedOperationException("TODO");
     }
 
     /** The causal context: every write event this set has seen. */
