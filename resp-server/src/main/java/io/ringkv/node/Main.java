@@ -144,7 +144,8 @@ public final class Main {
                     + " (storage engine " + first.storageEngine() + (first.storageEngine().equals("memory") ? "" : ", data in " + node.context().config().dataDir()) + ")");
         }
         int port = nodes.get(0).port();
-        String host = nodes.get(0).address().getAddress().getHostAddress();
+        // A wildcard bind is reached through loopback locally.
+        String host = nodes.get(0).address().getAddress().isAnyLocalAddress() ? "127.0.0.1" : nodes.get(0).address().getAddress().getHostAddress();
         System.out.println("Connect with: redis-cli -h " + host + " -p " + port + (nodes.size() > 1 ? "   (any node serves any key)" : ""));
         System.out.println("Ring at a glance: bin/ringkv status -p " + port);
         System.out.println("Stop with Ctrl-C, SIGTERM, or: redis-cli -p " + port + " SHUTDOWN" + (nodes.size() > 1 ? " (stops that node)" : ""));
@@ -173,44 +174,66 @@ public final class Main {
             }
             out.write(resp("INFO", "all"));
             out.flush();
-            String header = in.readLine();
-            if (header == null || !header.startsWith("$")) {
-                System.err.println("ringkv status: unexpected reply: " + header);
+            String infoText = readBulk(in);
+            if (infoText == null) {
                 return 1;
             }
-            int len = Integer.parseInt(header.substring(1));
-            char[] body = new char[len];
-            int read = 0;
-            while (read < len) {
-                int n = in.read(body, read, len - read);
-                if (n < 0) {
-                    break;
-                }
-                read += n;
-            }
             Map<String, String> info = new java.util.LinkedHashMap<>();
-            for (String line : new String(body, 0, read).split("\r\n")) {
+            for (String line : infoText.split("\r\n")) {
                 int colon = line.indexOf(':');
                 if (colon > 0 && !line.startsWith("#")) {
                     info.putIfAbsent(line.substring(0, colon), line.substring(colon + 1));
                 }
             }
+            out.write(resp("RING", "STATUS"));
+            out.flush();
+            String ring = readBulk(in);
             List<String> rows = new ArrayList<>();
             rows.add(String.format("%-24s %s", "Node", info.getOrDefault("node_id", "?")));
             rows.add(String.format("%-24s %s", "Address", host + ":" + port));
             rows.add(String.format("%-24s %s", "Mode", info.getOrDefault("mode", "?")));
-            rows.add(String.format("%-24s %s", "Status", "UP (answering)"));
-            rows.add(String.format("%-24s %s / %s", "Partitions owned", info.getOrDefault("partitions_owned", "?"), info.getOrDefault("partitions", "?")));
-            rows.add(String.format("%-24s %s", "Keys", info.getOrDefault("db0", "keys=0")));
+            rows.add(String.format("%-24s %s of %s up", "Members", info.getOrDefault("members_up", "?"), info.getOrDefault("members", "?")));
+            rows.add(String.format("%-24s %s owned, %s replicated, of %s", "Partitions", info.getOrDefault("partitions_owned", "?"),
+                    info.getOrDefault("partitions_replicated", "?"), info.getOrDefault("partitions", "?")));
+            rows.add(String.format("%-24s N=%s read=%s write=%s", "Replication", info.getOrDefault("replication_factor", "?"),
+                    info.getOrDefault("read_consistency", "?"), info.getOrDefault("write_consistency", "?")));
+            rows.add(String.format("%-24s %s", "Keys on this node", info.getOrDefault("db0", "keys=0")));
+            rows.add(String.format("%-24s read repairs %s, timeouts %s, unavailable %s", "Health", info.getOrDefault("read_repairs", "?"),
+                    info.getOrDefault("quorum_timeouts", "?"), info.getOrDefault("unavailable", "?")));
             rows.add(String.format("%-24s %s", "Storage engine", info.getOrDefault("storage_engine", "?")));
             rows.add(String.format("%-24s %s", "Clients", info.getOrDefault("connected_clients", "?")));
             rows.add(String.format("%-24s %s s", "Uptime", info.getOrDefault("uptime_in_seconds", "?")));
+            if (ring != null) {
+                rows.add("");
+                rows.add(ring.stripTrailing());
+            }
             rows.forEach(System.out::println);
             return 0;
         } catch (java.io.IOException e) {
             System.err.println("ringkv status: cannot reach " + host + ":" + port + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    /** Reads one bulk-string reply (verbatim strings arrive as bulk in RESP2); null on error. */
+    private static String readBulk(BufferedReader in) throws java.io.IOException {
+        String header = in.readLine();
+        if (header == null || !header.startsWith("$")) {
+            System.err.println("ringkv status: unexpected reply: " + header);
+            return null;
+        }
+        int len = Integer.parseInt(header.substring(1));
+        char[] body = new char[len];
+        int read = 0;
+        while (read < len) {
+            int n = in.read(body, read, len - read);
+            if (n < 0) {
+                break;
+            }
+            read += n;
+        }
+        in.readLine();
+        return new String(body, 0, read);
     }
 
     private static byte[] resp(String... args) {

@@ -33,7 +33,7 @@ public final class ServerConfig {
             e("appendfsync", "everysec", false, List.of("always", "everysec", "no"), "When the commit log is fsynced: every write, every second, or by the OS."),
             p("storage.memtable-bytes-max", ConfigParam.Type.BYTES, "67108864", false, "Memtable size before it is flushed to an SSTable.").range(4096, Long.MAX_VALUE),
             p("storage.block-cache-bytes", ConfigParam.Type.BYTES, "134217728", false, "Block cache size."),
-            p("storage.bloom-bits-per-key", ConfigParam.Type.INT, "10", false, "Bloom filter bits per key (10 = about 1% false positives).").range(1, 64),
+            p("storage.bloom-bits-per-key", ConfigParam.Type.INT, "10", false, "Bloom filter bits per key (10 = about 1 percent false positives).").range(1, 64),
             p("storage.block-bytes", ConfigParam.Type.BYTES, "4096", false, "Uncompressed size of an SSTable data block.").range(256, 16 << 20),
             p("storage.target-file-bytes", ConfigParam.Type.BYTES, "67108864", false, "Size of the SSTables compaction writes.").range(4096, Long.MAX_VALUE),
             p("storage.level-base-bytes", ConfigParam.Type.BYTES, "268435456", false, "Size of level 1; each deeper level is 10x larger.").range(4096, Long.MAX_VALUE),
