@@ -629,10 +629,12 @@ public final class ClusterService implements KeyValueService {
             if (next >= partitioner.partitionCount()) {
                 return CompletableFuture.completedFuture(new ScanPage(0, keys));
             }
-            if (keys.size() >= count || visited + 1 >= settings.scanPartitionsPerCallMax()) {
+            // Only remote pages count against the bound: local partitions cost no round trip.
+            int hops = target.equals(self) ? visited : visited + 1;
+            if (keys.size() >= count || hops >= settings.scanPartitionsPerCallMax()) {
                 return CompletableFuture.completedFuture(new ScanPage(partitioner.firstToken(next), keys));
             }
-            return scanFrom(partitioner, next, partitioner.firstToken(next), count, pattern, type, keys, visited + 1);
+            return scanFrom(partitioner, next, partitioner.firstToken(next), count, pattern, type, keys, hops);
         });
     }
 
