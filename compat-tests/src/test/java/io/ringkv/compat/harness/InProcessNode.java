@@ -20,7 +20,11 @@ public final class InProcessNode implements AutoCloseable {
         config.setInitial("storage.engine", "memory");
         config.setInitial("io-threads", "2");
         overrides.forEach(config::setInitial);
-        return new InProcessNode(NodeBootstrap.start(config, Clock.system()));
+        try {
+            return new InProcessNode(NodeBootstrap.start(config, Clock.system()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     public static InProcessNode start() throws InterruptedException {

@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * (repair, a slow replica) cannot bring the value back. Compaction drops sets holding only
  * tombstones and expired versions once {@code tombstoneGraceMillis} has passed.
  *
- * <p>FLUSHALL clears the engine and records the flush time; versions stamped at or before it
- * that arrive later are ignored.
+ * <p>FLUSHALL clears the engine and records the flush time; versions stamped before it that
+ * arrive later (repair, a slow replica) are ignored.
  */
 public final class ReplicaStore {
     private static final Logger log = LoggerFactory.getLogger(ReplicaStore.class);
@@ -252,7 +252,7 @@ public final class ReplicaStore {
         }
         boolean any = false;
         for (Version v : incoming.versions()) {
-            if (v.record().timestampMillis() <= flushed) {
+            if (v.record().timestampMillis() < flushed) {
                 any = true;
                 break;
             }
@@ -260,12 +260,12 @@ public final class ReplicaStore {
         if (!any) {
             return incoming;
         }
-        // Versions from before the flush are dropped; the clock still covers them.
-        Siblings out = Siblings.empty();
+        // Versions from before the flush are dropped; the clock still covers them. Strictly
+        // before: a write in the flush's own millisecond may have been coordinated after it.
         VersionVector clock = incoming.clock();
         List<Version> kept = new ArrayList<>();
         for (Version v : incoming.versions()) {
-            if (v.record().timestampMillis() > flushed) {
+            if (v.record().timestampMillis() >= flushed) {
                 kept.add(v);
             }
         }
