@@ -25,6 +25,7 @@ import io.ringkv.ring.transport.netty.TransportLimits;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import io.ringkv.resp.command.CommandTable;
 import io.ringkv.resp.command.ConnectionCommands;
 import io.ringkv.resp.command.KeyspaceCommands;
@@ -121,7 +122,13 @@ public final class NodeBootstrap implements AutoCloseable {
             TransportLimits limits = TransportLimits.defaults()
                     .withFrameBytesMax((int) Math.min(Integer.MAX_VALUE, config.getLong("cluster-frame-bytes-max")))
                     .withInFlightPerPeerMax(config.getInt("cluster-in-flight-per-peer-max"));
+            Map<NodeId, String[]> overrides = SeedList.parseAddresses(config.get("peer-cluster-addresses"));
+            // Resolved at each connect: a peer's host name may only resolve once it is up.
             NettyMessagingService netty = new NettyMessagingService(self, config.bind(), me.clusterPort(), id -> {
+                String[] o = overrides.get(id);
+                if (o != null) {
+                    return new InetSocketAddress(o[0], Integer.parseInt(o[1]));
+                }
                 Member m = ring.member(id);
                 return m == null ? null : new InetSocketAddress(m.host(), m.clusterPort());
             }, secret, limits, clusterLoop, clock);

@@ -49,6 +49,28 @@ final class SeedList {
         return out;
     }
 
+    /** Parses {@code peer-cluster-addresses}: id=host:port, comma-separated, to {host, port}. */
+    static java.util.Map<NodeId, String[]> parseAddresses(String spec) {
+        java.util.Map<NodeId, String[]> out = new java.util.HashMap<>();
+        for (String raw : spec.split(",")) {
+            String entry = raw.trim();
+            if (entry.isEmpty()) {
+                continue;
+            }
+            int eq = entry.indexOf('=');
+            int colon = entry.lastIndexOf(':');
+            if (eq <= 0 || colon < eq + 2) {
+                throw new IllegalArgumentException("peer address '" + entry + "' is not id=host:port");
+            }
+            int port = parseInt(entry.substring(colon + 1), entry);
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("peer address '" + entry + "': port out of range");
+            }
+            out.put(new NodeId(entry.substring(0, eq)), new String[] {entry.substring(eq + 1, colon), Integer.toString(port)});
+        }
+        return out;
+    }
+
     private static int parseInt(String s, String entry) {
         try {
             return Integer.parseInt(s);
