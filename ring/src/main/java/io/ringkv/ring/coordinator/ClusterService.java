@@ -185,6 +185,10 @@ public final class ClusterService implements KeyValueService {
         if (!all && targets.size() > required) {
             targets = targets.subList(0, required);
         }
+        if (targets.size() == 1 && targets.get(0).equals(self)) {
+            // One local answer is the whole read (R=1 here, or a one-node cluster): no round.
+            return CompletableFuture.completedFuture(store.read(key));
+        }
         ReadRound round = new ReadRound(key, level, required, targets.size());
         for (NodeId t : targets) {
             if (t.equals(self)) {
