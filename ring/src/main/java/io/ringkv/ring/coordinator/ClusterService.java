@@ -528,11 +528,7 @@ public final class ClusterService implements KeyValueService {
         if (u != null) {
             return CompletableFuture.failedFuture(u);
         }
-        CompletableFuture<Void> locked = CompletableFuture.completedFuture(null);
-        for (byte[] k : order) {
-            locked = locked.thenCompose(v -> locks.acquire(k));
-        }
-        return locked.thenCompose(v -> {
+        return lockAll(order, 0).thenCompose(v -> {
             List<CompletableFuture<Siblings>> reads = new ArrayList<>();
             for (byte[] k : order) {
                 reads.add(readQuorum(k, cl.read()));
@@ -545,6 +541,18 @@ public final class ClusterService implements KeyValueService {
                 return applyAll(keys, order, reads, pref, update, cl);
             }).thenCompose(f -> f);
         });
+    }
+
+    /** Takes the keys' locks in order; on failure releases those already taken. */
+    private CompletableFuture<Void> lockAll(List<byte[]> keys, int from) {
+        if (from == keys.size()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return locks.acquire(keys.get(from)).thenCompose(v -> lockAll(keys, from + 1).whenComplete((x, err) -> {
+            if (err != null) {
+                locks.release(keys.get(from));
+            }
+        }));
     }
 
     private <R> CompletableFuture<R> applyAll(List<byte[]> keys, List<byte[]> order, List<CompletableFuture<Siblings>> reads,
