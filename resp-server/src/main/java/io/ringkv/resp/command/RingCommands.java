@@ -121,7 +121,7 @@ public final class RingCommands {
         m.put("forwarded_received", Long.toString(s.forwardedReceived().sum()));
         Map<String, Long> counters = cluster.counters();
         for (String k : new String[] {"coordinated_reads", "coordinated_writes", "read_repairs", "quorum_timeouts", "unavailable",
-                "replica_requests_in_flight", "siblings_capped"}) {
+                "replica_requests_in_flight", "siblings_over_warn", "siblings_capped"}) {
             m.put(k, Long.toString(counters.getOrDefault(k, 0L)));
         }
         for (Map.Entry<String, Long> e : s.messaging().stats().entrySet()) {

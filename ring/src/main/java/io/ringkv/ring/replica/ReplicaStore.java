@@ -60,6 +60,9 @@ public final class ReplicaStore {
     private final AtomicLong volatileKeyCount = new AtomicLong();
     private final LongAdder expiredKeys = new LongAdder();
     private final LongAdder siblingsCapped = new LongAdder();
+    private final LongAdder siblingsOverWarn = new LongAdder();
+    /** When a sibling warning was last logged: at most one line per second, counters say the rest. */
+    private final AtomicLong lastSiblingWarnMillis = new AtomicLong(Long.MIN_VALUE / 2);
     private volatile long flushTimeMillis;
     private byte[] expireCursor;
     private final Object expireCursorLock = new Object();
@@ -236,13 +239,24 @@ public final class ReplicaStore {
         int n = s.versions().size();
         if (n > siblingsMax) {
             siblingsCapped.increment();
-            log.warn("key {} has {} siblings; keeping the newest {} (siblings-max)", printable(key), n, siblingsMax);
+            if (mayLogSiblingWarning()) {
+                log.warn("key {} has {} siblings; keeping the newest {} (siblings-max)", printable(key), n, siblingsMax);
+            }
             return s.capped(siblingsMax);
         }
         if (n > siblingsWarn) {
-            log.warn("key {} has {} siblings (siblings-warn {}); resolve them with CAUSAL.SET", printable(key), n, siblingsWarn);
+            siblingsOverWarn.increment();
+            if (mayLogSiblingWarning()) {
+                log.warn("key {} has {} siblings (siblings-warn {}); resolve them with CAUSAL.SET", printable(key), n, siblingsWarn);
+            }
         }
         return s;
+    }
+
+    private boolean mayLogSiblingWarning() {
+        long now = clock.currentTimeMillis();
+        long last = lastSiblingWarnMillis.get();
+        return now - last >= 1000 && lastSiblingWarnMillis.compareAndSet(last, now);
     }
 
     private Siblings withoutFlushed(Siblings incoming) {
@@ -487,6 +501,7 @@ public final class ReplicaStore {
         Map<String, Long> m = new LinkedHashMap<>();
         m.put("expired_keys", expiredKeys.sum());
         m.put("siblings_capped", siblingsCapped.sum());
+        m.put("siblings_over_warn", siblingsOverWarn.sum());
         return m;
     }
 }
