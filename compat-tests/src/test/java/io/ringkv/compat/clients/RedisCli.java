@@ -17,15 +17,15 @@ import java.util.concurrent.TimeUnit;
  * a pseudo-terminal made by util-linux {@code script} (TERM=dumb, so linenoise prints plain
  * prompts instead of querying the cursor position).
  */
-final class RedisCli {
+public final class RedisCli {
     private static final long RUN_LIMIT_SECONDS = 60;
 
-    record Result(int exitCode, byte[] stdout, String stderr) {
-        String out() {
+    public record Result(int exitCode, byte[] stdout, String stderr) {
+        public String out() {
             return new String(stdout, StandardCharsets.UTF_8);
         }
 
-        List<String> lines() {
+        public List<String> lines() {
             String o = out();
             if (o.endsWith("\n")) {
                 o = o.substring(0, o.length() - 1);
@@ -46,12 +46,12 @@ final class RedisCli {
         return null;
     }
 
-    static boolean available() {
+    public static boolean available() {
         return executable("redis-cli") != null;
     }
 
     /** {@code redis-cli -h 127.0.0.1 -p PORT args...} with {@code stdin} (may be null: empty stdin). */
-    static Result run(int port, byte[] stdin, String... args) throws IOException, InterruptedException {
+    public static Result run(int port, byte[] stdin, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(executable("redis-cli"), "-h", "127.0.0.1", "-p", Integer.toString(port)));
         cmd.addAll(List.of(args));
         return exec(cmd, stdin, Map.of());

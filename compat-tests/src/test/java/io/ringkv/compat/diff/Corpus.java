@@ -2,6 +2,7 @@ package io.ringkv.compat.diff;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A differential corpus file: blocks of commands, each block run on a fresh connection after
@@ -43,7 +45,7 @@ import java.util.regex.Pattern;
  * A file may start with {@code @@requirepass PASSWORD}: its blocks then run against servers
  * started with that password. An unquoted argument {@code %repeat:N:TEXT%} stands for TEXT repeated N times (big values).
  */
-final class Corpus {
+public final class Corpus {
     enum Mode { EXACT, SORTED, SHAPE, APPROX, MASK }
 
     enum Kind { COMMANDS, RAW, CLOSED, DIFFERS, KNOWN_BUG, SLEEP, SCAN_ALL }
@@ -71,10 +73,10 @@ final class Corpus {
     }
 
     /** A file's blocks and the password its servers require (empty: none). */
-    record File(String name, String requirePass, List<Block> blocks) {}
+    public record File(String name, String requirePass, List<Block> blocks) {}
 
-    record Block(String file, int line, String name, List<Step> steps) {
-        int commandCount() {
+    public record Block(String file, int line, String name, List<Step> steps) {
+        public int commandCount() {
             int n = 0;
             for (Step s : steps) {
                 n += s.kind() == Kind.COMMANDS ? s.commands().size() : (s.kind() == Kind.SLEEP ? 0 : 1);
@@ -89,11 +91,23 @@ final class Corpus {
 
     private Corpus() {}
 
+    /** The corpus directory ({@code diff/} on the test class path). */
+    public static Path directory() throws URISyntaxException {
+        return Path.of(Corpus.class.getResource("/diff").toURI());
+    }
+
+    /** Every corpus file ({@code *.txt}), in name order. */
+    public static List<Path> files() throws IOException, URISyntaxException {
+        try (Stream<Path> files = Files.list(directory())) {
+            return files.filter(p -> p.toString().endsWith(".txt")).sorted().toList();
+        }
+    }
+
     /**
      * Loads a corpus file. A line {@code @@requirepass PASSWORD} before the first block runs the
      * file against servers started with that password.
      */
-    static File loadFile(Path file) throws IOException {
+    public static File loadFile(Path file) throws IOException {
         String requirePass = "";
         for (String l : Files.readAllLines(file, StandardCharsets.UTF_8)) {
             String t = l.strip();

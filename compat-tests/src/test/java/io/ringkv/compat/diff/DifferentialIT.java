@@ -82,13 +82,11 @@ class DifferentialIT {
     }
 
     static Path corpusDir() throws URISyntaxException {
-        return Path.of(DifferentialIT.class.getResource("/diff").toURI());
+        return Corpus.directory();
     }
 
     static List<Path> corpusFiles() throws IOException, URISyntaxException {
-        try (Stream<Path> files = Files.list(corpusDir())) {
-            return files.filter(p -> p.toString().endsWith(".txt")).sorted().toList();
-        }
+        return Corpus.files();
     }
 
     @TestFactory

@@ -13,8 +13,8 @@ import java.util.List;
  * differs, with the command and both replies escaped, so one run reports all mismatches of a
  * block rather than stopping at the first.
  */
-final class DifferentialRunner {
-    /** How long to wait for one reply; a server that stays silent longer is a mismatch. */
+public final class DifferentialRunner {
+    /** How long to wait for one reply by default; a server that stays silent longer is a mismatch. */
     private static final int REPLY_TIMEOUT_MILLIS = 3000;
     /** How long to wait for a server to close a connection it should close. */
     private static final int CLOSE_TIMEOUT_MILLIS = 1000;
@@ -22,20 +22,30 @@ final class DifferentialRunner {
 
     private final int redisPort;
     private final int ringkvPort;
+    private final int replyTimeoutMillis;
 
-    DifferentialRunner(int redisPort, int ringkvPort) {
+    public DifferentialRunner(int redisPort, int ringkvPort) {
+        this(redisPort, ringkvPort, REPLY_TIMEOUT_MILLIS);
+    }
+
+    /**
+     * With a longer reply timeout, for a RingKV side whose replies take more hops (a cluster of
+     * processes sharing the machine's cores).
+     */
+    public DifferentialRunner(int redisPort, int ringkvPort, int replyTimeoutMillis) {
         this.redisPort = redisPort;
         this.ringkvPort = ringkvPort;
+        this.replyTimeoutMillis = replyTimeoutMillis;
     }
 
     /** The outcome of one block: mismatches (bugs) and intended differences exercised. */
-    record Outcome(List<String> mismatches, List<String> differences, int commands) {}
+    public record Outcome(List<String> mismatches, List<String> differences, int commands) {}
 
-    Outcome run(Corpus.Block block) throws IOException, InterruptedException {
+    public Outcome run(Corpus.Block block) throws IOException, InterruptedException {
         List<String> mismatches = new ArrayList<>();
         List<String> differences = new ArrayList<>();
         int[] commands = {0};
-        Pair pair = Pair.open(redisPort, ringkvPort);
+        Pair pair = Pair.open(redisPort, ringkvPort, replyTimeoutMillis);
         try {
             // Every block starts from an empty keyspace on a fresh connection.
             compareOne(pair, null, new Corpus.Command(new byte[][] {bytes("FLUSHALL")}, Corpus.Mode.EXACT, 0, java.util.Set.of()),
@@ -46,7 +56,7 @@ final class DifferentialRunner {
                     // A reply went missing or arrived late: the streams may be out of step, so
                     // continue the block on new connections rather than misattribute replies.
                     pair.close();
-                    pair = Pair.open(redisPort, ringkvPort);
+                    pair = Pair.open(redisPort, ringkvPort, replyTimeoutMillis);
                 }
             }
         } finally {
@@ -252,18 +262,20 @@ final class DifferentialRunner {
     private static final class Pair implements AutoCloseable {
         final RawRespClient redis;
         final RawRespClient ringkv;
+        final int timeoutMillis;
 
-        private Pair(RawRespClient redis, RawRespClient ringkv) {
+        private Pair(RawRespClient redis, RawRespClient ringkv, int timeoutMillis) {
             this.redis = redis;
             this.ringkv = ringkv;
+            this.timeoutMillis = timeoutMillis;
         }
 
-        static Pair open(int redisPort, int ringkvPort) throws IOException {
+        static Pair open(int redisPort, int ringkvPort, int timeoutMillis) throws IOException {
             RawRespClient a = new RawRespClient(redisPort);
             RawRespClient b = new RawRespClient(ringkvPort);
-            a.setTimeoutMillis(REPLY_TIMEOUT_MILLIS);
-            b.setTimeoutMillis(REPLY_TIMEOUT_MILLIS);
-            return new Pair(a, b);
+            a.setTimeoutMillis(timeoutMillis);
+            b.setTimeoutMillis(timeoutMillis);
+            return new Pair(a, b, timeoutMillis);
         }
 
         void send(byte[] raw) {
@@ -289,11 +301,11 @@ final class DifferentialRunner {
             return read(ringkv);
         }
 
-        private static Read read(RawRespClient c) {
+        private Read read(RawRespClient c) {
             try {
                 return new Read(c.readReply(), null);
             } catch (java.net.SocketTimeoutException e) {
-                return new Read(null, "no reply within " + REPLY_TIMEOUT_MILLIS + " ms");
+                return new Read(null, "no reply within " + timeoutMillis + " ms");
             } catch (IOException e) {
                 // EOF or reset: either way the server closed the connection.
                 return new Read(null, "connection closed");

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,11 +31,21 @@ public final class RingKvProcess implements AutoCloseable {
 
     /** Starts {@code bin/ringkv server --port P --bind 127.0.0.1 <args>}; waits until it answers. */
     public static RingKvProcess start(int port, String... args) throws IOException, InterruptedException {
+        return start(port, Map.of(), args);
+    }
+
+    /**
+     * As {@link #start(int, String...)}, with extra environment variables for the launcher
+     * (e.g. {@code JAVA_OPTS}, which bin/ringkv passes to the JVM).
+     */
+    public static RingKvProcess start(int port, Map<String, String> env, String... args) throws IOException, InterruptedException {
         Path log = Files.createTempFile("ringkv-process", ".log");
         List<String> cmd = new ArrayList<>(List.of(home().resolve("bin/ringkv").toString(), "server",
                 "--port", Integer.toString(port)));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(home().toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(home().toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
         RingKvProcess r = new RingKvProcess(p, port, log);
         r.awaitListening();
         return r;
@@ -65,8 +76,25 @@ public final class RingKvProcess implements AutoCloseable {
         return process;
     }
 
+    /** The OS process id (bin/ringkv execs the JVM, so this is the server itself). */
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
     public String output() throws IOException {
         return Files.readString(log);
+    }
+
+    /** Deletes the temporary output file of a process that has exited (after saving what is needed). */
+    public void deleteOutput() throws IOException {
+        if (process.isAlive()) {
+            throw new IllegalStateException("the process is still running");
+        }
+        Files.deleteIfExists(log);
     }
 
     /** SIGKILL: no shutdown hook runs, nothing is flushed. */
