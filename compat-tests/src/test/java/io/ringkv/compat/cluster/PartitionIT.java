@@ -22,7 +22,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
@@ -220,9 +219,6 @@ class PartitionIT {
      * second increment and never UNAVAILABLE (which promises nothing was written).
      */
     @Test
-    @Disabled("bug (reported with the h-compat cluster tests): when the connection to a key's coordinator drops after a "
-            + "forwarded command was sent, PeerConnection.onClosed fails it with PeerUnreachableException and "
-            + "Router.forward re-runs it on the next coordinator, so one INCR is applied twice (reply :12, value 12)")
     void aForwardedIncrWhoseReplyIsLostIsAppliedOnce() throws Exception {
         String key = keyCoordinatedBy(cluster.nodeId(2));
         try (Jedis n1 = jedis(0)) {

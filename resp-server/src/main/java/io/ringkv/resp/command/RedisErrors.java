@@ -205,6 +205,9 @@ public final class RedisErrors {
         if (t instanceof io.ringkv.ring.transport.PeerUnreachableException || t instanceof io.ringkv.ring.transport.OverloadedException) {
             return "UNAVAILABLE coordinator not reachable: " + t.getMessage();
         }
+        if (t instanceof io.ringkv.ring.transport.ConnectionLostException) {
+            return "TIMEOUT coordinator connection lost before it answered (outcome unknown): " + t.getMessage();
+        }
         if (t instanceof io.ringkv.ring.transport.RequestTimeoutException) {
             return "TIMEOUT coordinator did not answer in time: " + t.getMessage();
         }

@@ -20,6 +20,7 @@ import io.ringkv.ring.partition.Partitioner;
 import io.ringkv.ring.partition.RingSnapshot;
 import io.ringkv.ring.replica.ReplicaStore;
 import io.ringkv.ring.transport.MessagingService;
+import io.ringkv.ring.transport.ConnectionLostException;
 import io.ringkv.ring.transport.PeerUnreachableException;
 import io.ringkv.ring.transport.Verb;
 import io.ringkv.ring.version.Siblings;
@@ -228,7 +229,8 @@ public final class ClusterService implements KeyValueService {
     }
 
     private void noteFailure(NodeId peer, Throwable err) {
-        if (unwrap(err) instanceof PeerUnreachableException) {
+        Throwable t = unwrap(err);
+        if (t instanceof PeerUnreachableException || t instanceof ConnectionLostException) {
             membership.reportUnreachable(peer);
         }
     }

@@ -8,6 +8,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.ringkv.ring.NodeId;
 import io.ringkv.ring.transport.OverloadedException;
+import io.ringkv.ring.transport.ConnectionLostException;
 import io.ringkv.ring.transport.PeerUnreachableException;
 import io.ringkv.ring.transport.RemoteFailureException;
 import io.ringkv.ring.transport.RequestTimeoutException;
@@ -198,7 +199,10 @@ final class PeerConnection {
         if (wasReady) {
             // A working connection dropped: the next request reconnects at once.
             log.info("disconnected from {} at {}: {}", peer, address, reason);
-            failAll(new PeerUnreachableException("connection to " + peer + " at " + address + " lost: " + reason));
+            // Requests already written may have run there: their outcome is unknown, so they
+            // fail differently from those that never left (which callers may safely retry).
+            String lost = "connection to " + peer + " at " + address + " lost: " + reason;
+            failAll(new PeerUnreachableException(lost), new ConnectionLostException(lost + " (outcome unknown)"));
         } else {
             lastConnectFailure = reason;
             retryNotBeforeNanos = service.clock().nanoTime() + TimeUnit.MILLISECONDS.toNanos(limits.reconnectBackoffMillis());
@@ -243,6 +247,7 @@ final class PeerConnection {
         stats.requestsSent.increment();
         channel.write(new OutboundFrame(WireProtocol.KIND_REQUEST, p.id, p.verb.code(), p.payload), channel.voidPromise());
         p.payload = null; // the encoder holds it now; keep the pending entry small
+        p.written = true;
     }
 
     /**
@@ -265,13 +270,18 @@ final class PeerConnection {
     }
 
     private void failAll(TransportException failure) {
+        failAll(failure, failure);
+    }
+
+    /** Fails every request: {@code unsent} for those never written, {@code written} for the rest. */
+    private void failAll(TransportException unsent, TransportException written) {
         waiting.clear();
         // Copy first: completing a future runs callers' code, which may send new requests.
         List<Pending> all = new ArrayList<>(pending.values());
         pending.clear();
         for (Pending p : all) {
             p.timeout.cancel(false);
-            complete(p, null, failure);
+            complete(p, null, p.written ? written : unsent);
         }
     }
 
@@ -324,6 +334,8 @@ final class PeerConnection {
         final CompletableFuture<byte[]> future = new CompletableFuture<>();
         byte[] payload;
         ScheduledFuture<?> timeout;
+        /** Handed to the channel: the peer may have received it. */
+        boolean written;
 
         Pending(long id, Verb verb, byte[] payload, long timeoutMillis) {
             this.id = id;
