@@ -86,6 +86,10 @@ public final class ClusterService implements KeyValueService {
         this.random = random;
         this.settings = settings;
         this.locks = new KeyLocks(settings.keyWaitersMax());
+        if (self.id().length() > NodeId.MAX_LENGTH - 9) {
+            throw new IllegalArgumentException("node id too long to name dots with a disk epoch (at most "
+                    + (NodeId.MAX_LENGTH - 9) + " characters): " + self);
+        }
         messaging.register(Verb.PING, (from, p) -> CompletableFuture.completedFuture(EMPTY));
         messaging.register(Verb.REPLICA_READ, (from, p) -> CompletableFuture.completedFuture(store.read(p).encode()));
         messaging.register(Verb.REPLICA_WRITE, (from, p) -> {
@@ -110,6 +114,36 @@ public final class ClusterService implements KeyValueService {
 
     public NodeId self() {
         return self;
+    }
+
+    /**
+     * The name this node issues dots under: its id and its disk's dot epoch (see
+     * {@link ReplicaStore#dotEpoch}), so a node back with an empty disk never reissues a dot.
+     */
+    private NodeId actor() {
+        long epoch = store.dotEpoch();
+        Actor a = actor;
+        if (a == null || a.epoch != epoch) {
+            a = new Actor(epoch, new NodeId(self.id() + "." + Long.toString(epoch, 36)));
+            actor = a;
+        }
+        return a.id;
+    }
+
+    /** The dot name for one disk epoch, cached so a write does not build a new id. */
+    private record Actor(long epoch, NodeId id) {}
+
+    private volatile Actor actor;
+
+    /**
+     * {@code record} stamped no earlier than the last FLUSHALL this node applied. Replicas drop
+     * incoming versions stamped before their flush time, which is the flushing node's clock:
+     * a write coordinated after the flush by a node whose clock is behind would otherwise be
+     * acknowledged and then dropped everywhere.
+     */
+    private Record notBeforeFlush(Record record) {
+        long flushed = store.flushTimeMillis();
+        return record.timestampMillis() >= flushed ? record : record.withExpiry(record.expireAtMillis(), flushed);
     }
 
     public Membership membership() {
@@ -183,37 +217,18 @@ public final class ClusterService implements KeyValueService {
             }
         }
         boolean all = settings.readRepairChance() > 0 && random.nextDouble() < settings.readRepairChance();
+        List<NodeId> spares = List.of();
         if (!all && targets.size() > required) {
+            spares = targets.subList(required, targets.size());
             targets = targets.subList(0, required);
         }
         if (targets.size() == 1 && targets.get(0).equals(self)) {
             // One local answer is the whole read (R=1 here, or a one-node cluster): no round.
             return CompletableFuture.completedFuture(store.read(key));
         }
-        ReadRound round = new ReadRound(key, level, required, targets.size());
+        ReadRound round = new ReadRound(key, level, required, targets.size(), spares);
         for (NodeId t : targets) {
-            if (t.equals(self)) {
-                round.answered(self, store.read(key));
-            } else {
-                inFlight.increment();
-                messaging.request(t, Verb.REPLICA_READ, key, settings.requestTimeoutMillis()).whenComplete((bytes, err) -> {
-                    inFlight.decrement();
-                    if (err == null) {
-                        membership.reportSuccess(t);
-                        Siblings s;
-                        try {
-                            s = Siblings.decode(bytes);
-                        } catch (RuntimeException e) {
-                            round.failed(t, e);
-                            return;
-                        }
-                        round.answered(t, s);
-                    } else {
-                        noteFailure(t, err);
-                        round.failed(t, err);
-                    }
-                });
-            }
+            round.ask(t);
         }
         return round.result;
     }
@@ -255,7 +270,10 @@ public final class ClusterService implements KeyValueService {
         return true;
     }
 
-    /** One quorum read: merges answers, completes after R, repairs laggards after all answer. */
+    /**
+     * One quorum read: merges answers, completes after R, repairs laggards after all answer. A
+     * replica that fails is replaced by a live one not yet asked, while there is one.
+     */
     private final class ReadRound {
         final byte[] key;
         final ConsistencyLevel level;
@@ -263,15 +281,42 @@ public final class ClusterService implements KeyValueService {
         final int expected;
         final CompletableFuture<Siblings> result = new CompletableFuture<>();
         final Map<NodeId, Siblings> answers = new LinkedHashMap<>();
+        final java.util.ArrayDeque<NodeId> spares;
         Siblings merged = Siblings.empty();
         int failures;
         boolean allUnreachable = true;
 
-        ReadRound(byte[] key, ConsistencyLevel level, int required, int expected) {
+        ReadRound(byte[] key, ConsistencyLevel level, int required, int expected, List<NodeId> spares) {
             this.key = key;
             this.level = level;
             this.required = required;
             this.expected = expected;
+            this.spares = new java.util.ArrayDeque<>(spares);
+        }
+
+        void ask(NodeId t) {
+            if (t.equals(self)) {
+                answered(self, store.read(key));
+                return;
+            }
+            inFlight.increment();
+            messaging.request(t, Verb.REPLICA_READ, key, settings.requestTimeoutMillis()).whenComplete((bytes, err) -> {
+                inFlight.decrement();
+                if (err == null) {
+                    membership.reportSuccess(t);
+                    Siblings s;
+                    try {
+                        s = Siblings.decode(bytes);
+                    } catch (RuntimeException e) {
+                        failed(t, e);
+                        return;
+                    }
+                    answered(t, s);
+                } else {
+                    noteFailure(t, err);
+                    failed(t, err);
+                }
+            });
         }
 
         void answered(NodeId from, Siblings s) {
@@ -294,6 +339,14 @@ public final class ClusterService implements KeyValueService {
         }
 
         void failed(NodeId from, Throwable err) {
+            NodeId spare;
+            synchronized (this) {
+                spare = result.isDone() ? null : spares.poll();
+            }
+            if (spare != null) {
+                ask(spare);
+                return;
+            }
             boolean fail;
             boolean finished;
             synchronized (this) {
@@ -360,12 +413,12 @@ public final class ClusterService implements KeyValueService {
 
     @Override
     public CompletableFuture<Void> put(byte[] key, Record record, Consistency cl) {
-        return event(key, cl, s -> s.update(self, s.clock(), record)).thenApply(s -> null);
+        return event(key, cl, s -> s.update(actor(), s.clock(), notBeforeFlush(record))).thenApply(s -> null);
     }
 
     @Override
     public CompletableFuture<Siblings> causalPut(byte[] key, VersionVector context, Record record, Consistency cl) {
-        return event(key, cl, s -> s.update(self, context, record));
+        return event(key, cl, s -> s.update(actor(), context, notBeforeFlush(record)));
     }
 
     /**
@@ -506,7 +559,7 @@ public final class ClusterService implements KeyValueService {
                 return CompletableFuture.completedFuture(change.reply());
             }
             coordinatedWrites.increment();
-            Siblings written = merged.update(self, merged.clock(), next);
+            Siblings written = merged.update(actor(), merged.clock(), notBeforeFlush(next));
             stored = pref.contains(self) ? store.merge(key, written) : written;
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
@@ -599,7 +652,7 @@ public final class ClusterService implements KeyValueService {
                 }
                 byte[] key = e.getKey().array();
                 Siblings m = merged.get(e.getKey());
-                Siblings written = m.update(self, m.clock(), next);
+                Siblings written = m.update(actor(), m.clock(), notBeforeFlush(next));
                 Siblings stored = pref.contains(self) ? store.merge(key, written) : written;
                 writes.add(replicate(key, stored, pref, cl.write(), pref.contains(self)));
             }

@@ -46,6 +46,8 @@ public final class ReplicaStore {
     private static final int RANDOM_KEY_ATTEMPTS_MAX = 100;
     /** Stored under a key shorter than a token, so no partition scan ever meets it. */
     private static final byte[] FLUSH_TIME_KEY = {0, 'F'};
+    /** This disk's dot epoch, under a key shorter than a token like the flush time. */
+    private static final byte[] DOT_EPOCH_KEY = {0, 'E'};
     /** Sets written before the cluster (format 1 records) are read as one version of this node. */
     private static final NodeId LEGACY_WRITER = new NodeId("legacy");
 
@@ -64,6 +66,7 @@ public final class ReplicaStore {
     /** When a sibling warning was last logged: at most one line per second, counters say the rest. */
     private final AtomicLong lastSiblingWarnMillis = new AtomicLong(Long.MIN_VALUE / 2);
     private volatile long flushTimeMillis;
+    private volatile long dotEpoch;
     private byte[] expireCursor;
     private final Object expireCursorLock = new Object();
 
@@ -88,6 +91,8 @@ public final class ReplicaStore {
         this.keysPerPartition = new AtomicLongArray(partitioner.partitionCount());
         byte[] flushed = engine.get(FLUSH_TIME_KEY);
         this.flushTimeMillis = flushed == null ? 0 : Bytes.getLong(flushed, 0);
+        byte[] epoch = engine.get(DOT_EPOCH_KEY);
+        this.dotEpoch = epoch == null ? newDotEpoch() : Bytes.getLong(epoch, 0);
         countKeys();
     }
 
@@ -316,6 +321,28 @@ public final class ReplicaStore {
         return flushTimeMillis;
     }
 
+    /**
+     * The epoch of this disk's write history, part of the name under which this node issues
+     * dots. Dot counters live in the stored sets; a node whose disk was lost or replaced (or
+     * any restart of the memory engine) starts them again at 1, and dots it issued before
+     * may still live on other replicas, whose clocks would then cover (drop) the new writes.
+     * A disk without an epoch (new, wiped, or just flushed) gets a fresh random one, so dots
+     * issued over it can never equal earlier ones.
+     */
+    public long dotEpoch() {
+        return dotEpoch;
+    }
+
+    /** Persists a fresh epoch; a positive 40-bit number, so its base-36 form is short. */
+    private long newDotEpoch() {
+        long epoch = 1 + (random.nextLong() >>> 24);
+        byte[] v = new byte[8];
+        Bytes.putLong(v, 0, epoch);
+        engine.put(DOT_EPOCH_KEY, v);
+        dotEpoch = epoch;
+        return epoch;
+    }
+
     /** One page of a partition's live keys, from {@code fromToken}. */
     public record PartitionPage(List<byte[]> keys, boolean done, long nextToken) {}
 
@@ -407,6 +434,9 @@ public final class ReplicaStore {
             byte[] v = new byte[8];
             Bytes.putLong(v, 0, flushTimeMillis);
             engine.put(FLUSH_TIME_KEY, v);
+            // The flush dropped the clocks that held this node's dot counters, while copies of
+            // pre-flush sets may still arrive (and keep their clocks): issue dots afresh.
+            newDotEpoch();
             for (int i = 0; i < keysPerPartition.length(); i++) {
                 keysPerPartition.set(i, 0);
             }

@@ -162,6 +162,16 @@ class ReplicaStoreTest {
     }
 
     @Test
+    void dotEpochIsKeptAcrossReopeningAndRenewedByAFlushOrAnEmptyDisk() {
+        long epoch = store.dotEpoch();
+        assertThat(new ReplicaStore(engine, partitioner, clock, new SplittableRandom(2), 16, 3, 5).dotEpoch()).isEqualTo(epoch);
+        store.flush(clock.currentTimeMillis());
+        assertThat(store.dotEpoch()).isNotEqualTo(epoch);
+        ReplicaStore onEmptyDisk = new ReplicaStore(new MemoryEngine(), partitioner, clock, new SplittableRandom(1), 16, 3, 5);
+        assertThat(onEmptyDisk.dotEpoch()).isPositive();
+    }
+
+    @Test
     void randomKeyFindsALiveKeyOrNothing() {
         assertThat(store.randomKey()).isNull();
         store.coordinate(b("only"), s -> s.update(A, s.clock(), value("x")));

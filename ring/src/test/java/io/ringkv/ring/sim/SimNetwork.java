@@ -3,6 +3,7 @@ package io.ringkv.ring.sim;
 import io.ringkv.common.Scheduler;
 import io.ringkv.ring.NodeId;
 import io.ringkv.ring.transport.MessagingService;
+import io.ringkv.ring.transport.ConnectionLostException;
 import io.ringkv.ring.transport.PeerUnreachableException;
 import io.ringkv.ring.transport.RemoteFailureException;
 import io.ringkv.ring.transport.RequestHandler;
@@ -394,14 +395,4 @@ final class SimNetwork {
         }
     }
 
-    /**
-     * The connection dropped while the request was outstanding: the peer may or may not have
-     * run it. The production transport reports both cases as {@link PeerUnreachableException};
-     * the subclasses let the simulator's router tell them apart.
-     */
-    static final class ConnectionLostException extends PeerUnreachableException {
-        ConnectionLostException(String message) {
-            super(message);
-        }
-    }
 }

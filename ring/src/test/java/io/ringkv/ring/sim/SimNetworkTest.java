@@ -101,7 +101,7 @@ class SimNetworkTest {
         CompletableFuture<byte[]> f = a.request(B, Verb.PING, PING, 1000);
         network.crash(B);
         scheduler.runUntil(f::isDone, 1000);
-        assertInstanceOf(SimNetwork.ConnectionLostException.class, failure(f));
+        assertInstanceOf(io.ringkv.ring.transport.ConnectionLostException.class, failure(f));
     }
 
     @Test

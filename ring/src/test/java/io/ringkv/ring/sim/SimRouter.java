@@ -25,10 +25,10 @@ import java.util.concurrent.CompletionException;
  * when this node is the coordinator. When the coordinator turns out to be unreachable, the
  * entry node marks it down and re-routes once.
  *
- * <p>Production re-routes on any {@code PeerUnreachableException}, which its transport also
- * raises when a connection drops with the command outstanding (it may have run). With
- * {@code retryLostForwards} false the simulator re-routes only refused connections (the
- * command certainly did not run); true reproduces production's behaviour.
+ * <p>Like production, the simulator re-routes only refused connections (the command certainly
+ * did not run); a connection lost with the command outstanding fails it with
+ * {@code ConnectionLostException}, since it may have run. {@code retryLostForwards} true
+ * reproduces the earlier, wrong policy of re-routing those too (it ran INCRs twice).
  *
  * <p>The FORWARD payload is the operation's id: the operation's description is immutable
  * client-side data in the simulator's table, so naming it is equivalent to serialising it.
@@ -75,7 +75,7 @@ final class SimRouter {
             }
             Throwable cause = unwrap(err);
             boolean neverRan = cause instanceof SimNetwork.ConnectionRefusedException;
-            boolean mayHaveRun = cause instanceof SimNetwork.ConnectionLostException;
+            boolean mayHaveRun = cause instanceof io.ringkv.ring.transport.ConnectionLostException;
             if (retry && (neverRan || (mayHaveRun && retryLostForwards))) {
                 entry.membership().reportUnreachable(to);
                 NodeId next = entry.cluster().coordinatorFor(op.keyBytes());

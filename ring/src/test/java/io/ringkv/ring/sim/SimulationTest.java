@@ -34,8 +34,9 @@ import org.junit.jupiter.api.Test;
  *   <li>{@code sim.seedBase=N|random}: where the sweep starts (default fixed, so the build
  *       is reproducible; {@code random} explores new seeds and prints the base);
  *   <li>{@code sim.profile=CALM|LOSSY|PARTITIONS|CRASHES|CHAOS}: force the fault profile;
- *   <li>{@code sim.diskLoss=true}, {@code sim.retryLostForwards=true}, {@code sim.keyWaitersMax=2}:
- *       the modes that expose the known bugs (see {@link KnownBugsTest}).
+ *   <li>{@code sim.diskLoss=true}, {@code sim.keyWaitersMax=2}: the modes that exposed
+ *       the bugs in {@link FixedBugsTest}; {@code sim.retryLostForwards=true} models the old,
+ *       wrong router policy (re-running commands whose connection was lost).
  * </ul>
  *
  * For example {@code mvn -o -pl ring test -Dtest=SimulationTest -Dsim.seeds=20000 -Dsim.ops=500}.

@@ -20,7 +20,7 @@
  * </ul>
  *
  * Tests: {@code SimulationTest} (the seed sweep; see it for the system properties),
- * {@code DeterminismTest}, {@code KnownBugsTest} (bugs found, disabled until fixed), and unit
+ * {@code DeterminismTest}, {@code FixedBugsTest} (bugs the simulator found, now regression tests), and unit
  * tests of the scheduler and network.
  */
 package io.ringkv.ring.sim;

@@ -21,21 +21,17 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
- * Bugs in main code that the simulator found, each as a minimal scenario and as a sweep of the
- * random simulation in the mode that exposes it. They fail today; they are disabled so the
- * build stays green until the fixes land (remove {@code @Disabled} with the fix). Run them
- * with {@code -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}.
- *
- * <p>The router tests are different: the simulator's router is a model of production's
- * {@code Router}, and {@code retryLostForwards} models its current retry policy; they show
- * what that policy does, and go away when the policy changes (the model's default is the
- * fixed policy).
+ * Bugs in main code that the simulator found, kept as regression tests: each as a minimal
+ * scenario and as a sweep of the random simulation in the mode that exposed it. All are fixed:
+ * dots are issued under a per-disk epoch (a node back with an empty disk cannot reissue them),
+ * writes are stamped no earlier than the last FLUSHALL, updateAll releases the locks it took
+ * when a later one is refused, and a forwarded command whose connection was lost is not
+ * re-run elsewhere (the simulator's router follows production's policy here).
  */
-class KnownBugsTest {
+class FixedBugsTest {
     private static QuietLogs quiet;
 
     @BeforeAll
@@ -58,7 +54,6 @@ class KnownBugsTest {
      * returns the older value.
      */
     @Test
-    @Disabled("main-code bug: dots are reissued after a node loses its disk (ClusterService uses the node id as the dot actor)")
     void aNodeBackWithAnEmptyDiskDoesNotLoseNewWrites() {
         ScenarioCluster c = new ScenarioCluster(new long[] {0, 0, 0});
         SimNode n1 = c.node("n1"); // three nodes, N = 3: every node replicates every key
@@ -75,7 +70,6 @@ class KnownBugsTest {
     }
 
     @Test
-    @Disabled("main-code bug: dots are reissued after a node loses its disk (see aNodeBackWithAnEmptyDiskDoesNotLoseNewWrites)")
     void sweepWithDiskLoss() {
         sweep(c -> c.withDiskLoss(true).withProfile(SimConfig.Profile.CRASHES));
     }
@@ -90,7 +84,6 @@ class KnownBugsTest {
      * everywhere. Here a write acknowledged at ALL 10 ms after FLUSHALL returned reads as absent.
      */
     @Test
-    @Disabled("main-code bug: writes after FLUSHALL are dropped when the coordinator's clock is behind the flusher's")
     void aWriteAfterFlushAllSurvivesClockSkew() {
         ScenarioCluster c = new ScenarioCluster(new long[] {50, -50, 0}); // n1 50 ms ahead, n2 50 ms behind
         SimNode n1 = c.node("n1");
@@ -105,18 +98,13 @@ class KnownBugsTest {
     // ------------------------------------------------------------------ router retries
 
     /**
-     * Production's {@code Router.forward} re-routes a forwarded command to the next coordinator
-     * on any {@code PeerUnreachableException}, assuming "it never ran there". But the Netty
-     * transport ({@code PeerConnection.onClosed}) fails requests that were outstanding on a
-     * connection that dropped with the same exception: the coordinator may have run the
-     * command and crashed before replying. The re-routed command then runs twice: here one
-     * APPEND is applied twice (an INCR would count twice); a SET reports -UNAVAILABLE when the
-     * retry finds too few replicas although the first attempt wrote. The simulator's router
-     * models production's retry with {@code retryLostForwards}.
+     * {@code Router.forward} used to re-route a forwarded command on any unreachable peer,
+     * including a connection that dropped with the command outstanding: the coordinator may
+     * have run it and crashed before replying, so one APPEND was applied twice. Lost
+     * connections now fail with {@code ConnectionLostException} and are not re-routed; the
+     * simulator's router follows the same policy, and the append is applied once.
      */
     @Test
-    @Disabled("main-code bug (resp-server Router.forward): a forwarded command whose connection dropped is re-run elsewhere;"
-            + " this models today's Router (retryLostForwards): once Router stops re-routing lost connections, delete this test")
     void aForwardedCommandRunsAtMostOnce() {
         Map<NodeId, SimNode> nodes = new TreeMap<>();
         Map<Long, Op> ops = new HashMap<>();
@@ -141,7 +129,7 @@ class KnownBugsTest {
         });
         checker[0] = new HistoryChecker(new HistoryLog(false), c.scheduler, k -> c.ring.preferenceList(key(k)), SimConfig.REPLICATION_FACTOR);
         c.network.tap(checker[0]);
-        router[0] = new SimRouter(nodes, ops, checker[0], true);
+        router[0] = new SimRouter(nodes, ops, checker[0], false);
         nodes.putAll(c.nodes);
         nodes.values().forEach(router[0]::install);
 
@@ -158,16 +146,12 @@ class KnownBugsTest {
         // reply to the entry node would leave at 25. It crashes at 22, in between.
         c.scheduler.schedule(22, coordinator::crash);
         SimRouter.Outcome outcome = c.await(router[0].submit(entry, append));
-        assertEquals(Op.Status.OK, outcome.status(), outcome.failure());
+        // The client is told the outcome is unknown (TIMEOUT), not given a second run.
+        assertEquals(Op.Status.FAILED, outcome.status());
+        assertTrue(outcome.failure().contains("ConnectionLostException"), outcome.failure());
         Record now = c.await(entry.cluster().get(k, QUORUM));
         assertEquals("u1", new String(now.payload(), StandardCharsets.US_ASCII), "the append ran twice");
         assertEquals(List.of(), checker[0].violations());
-    }
-
-    @Test
-    @Disabled("main-code bug (resp-server Router.forward): see aForwardedCommandRunsAtMostOnce; delete with it")
-    void sweepWithProductionRouterRetries() {
-        sweep(c -> c.withRetryLostForwards(true).withProfile(SimConfig.Profile.CRASHES));
     }
 
     // ------------------------------------------------------------------ key lock leak
@@ -179,7 +163,6 @@ class KnownBugsTest {
      * read-modify-write of it at that coordinator waits and never completes.
      */
     @Test
-    @Disabled("main-code bug on this branch, fixed on main by b699dc7 (updateAll releases the locks it took): enable after the merge")
     void aRefusedMultiKeyUpdateReleasesTheLocksItTook() {
         ScenarioCluster c = new ScenarioCluster(new long[] {0, 0, 0}, 5, 1, ScenarioCluster.NO_LISTENER, n -> {});
         byte[] a = key("{t}a");
@@ -200,7 +183,6 @@ class KnownBugsTest {
     }
 
     @Test
-    @Disabled("main-code bug on this branch, fixed on main by b699dc7: enable after the merge")
     void sweepWithShortKeyQueues() {
         sweep(c -> c.withKeyWaitersMax(1).withProfile(SimConfig.Profile.LOSSY));
     }
