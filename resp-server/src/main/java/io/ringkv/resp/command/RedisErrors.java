@@ -202,8 +202,11 @@ public final class RedisErrors {
         if (t instanceof io.ringkv.ring.QuorumTimeoutException) {
             return "TIMEOUT " + t.getMessage();
         }
-        if (t instanceof io.ringkv.ring.transport.PeerUnreachableException || t instanceof io.ringkv.ring.transport.OverloadedException) {
+        if (t instanceof io.ringkv.ring.transport.PeerUnreachableException) {
             return "UNAVAILABLE coordinator not reachable: " + t.getMessage();
+        }
+        if (t instanceof io.ringkv.ring.transport.OverloadedException) {
+            return "UNAVAILABLE coordinator overloaded: " + t.getMessage();
         }
         if (t instanceof io.ringkv.ring.transport.ConnectionLostException) {
             return "TIMEOUT coordinator connection lost before it answered (outcome unknown): " + t.getMessage();

@@ -45,4 +45,19 @@ class RedisErrorsTest {
                 .isEqualTo("ERR unknown command 'F', with args beginning with: ");
         assertThat(text(RedisErrors.unknownSubcommand(b("x\u0000y"), b("client")))).isEqualTo("ERR unknown subcommand 'x'. Try CLIENT HELP.");
     }
+
+    @Test
+    void clusterFailuresMapToUnavailableOrTimeoutWithTheirDetail() {
+        var unavailable = new io.ringkv.ring.UnavailableException(io.ringkv.ring.ConsistencyLevel.ALL, "read", 3, 2);
+        assertThat(RedisErrors.forFailure(new java.util.concurrent.CompletionException(unavailable)))
+                .isEqualTo("UNAVAILABLE ALL read needs 3 live replicas, 2 alive");
+        assertThat(RedisErrors.forFailure(new io.ringkv.ring.QuorumTimeoutException(io.ringkv.ring.ConsistencyLevel.QUORUM, "write", 2, 1)))
+                .isEqualTo("TIMEOUT QUORUM write timed out: needed 2 acknowledgements, received 1");
+        assertThat(RedisErrors.forFailure(new io.ringkv.ring.transport.ConnectionLostException("link down")))
+                .startsWith("TIMEOUT").contains("outcome unknown");
+        assertThat(RedisErrors.forFailure(new io.ringkv.ring.transport.PeerUnreachableException("refused")))
+                .startsWith("UNAVAILABLE");
+        assertThat(RedisErrors.forFailure(new io.ringkv.ring.version.CausalContext.InvalidContextException("malformed context")))
+                .isEqualTo("ERR invalid causal context: malformed context");
+    }
 }

@@ -36,8 +36,9 @@ final class KeyLocks {
             return waiters;
         });
         if (full[0]) {
-            ticket.completeExceptionally(new IllegalStateException(
-                    "too many operations waiting on one key (coordinator-key-waiters-max " + waitersPerKeyMax + ")"));
+            // Refused before anything was written: the caller sees UNAVAILABLE, as for too few replicas.
+            ticket.completeExceptionally(new io.ringkv.ring.UnavailableException(
+                    "too many operations waiting on one key at its coordinator (coordinator-key-waiters-max " + waitersPerKeyMax + ")"));
         } else if (granted[0]) {
             ticket.complete(null);
         }
