@@ -6,6 +6,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.ringkv.common.Scheduler;
 import io.ringkv.resp.command.ClusterCommands;
 import io.ringkv.resp.command.RingCommands;
@@ -114,11 +115,9 @@ public final class NodeBootstrap implements AutoCloseable {
             this.clusterLoop = null;
             this.messaging = new LocalMessagingService(self);
         } else {
-            this.clusterLoop = new MultiThreadIoEventLoopGroup(CLUSTER_IO_THREADS, r -> {
-                Thread t = new Thread(r, "ringkv-cluster-" + self);
-                t.setDaemon(true);
-                return t;
-            }, Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+            // Netty's own thread factory: its FastThreadLocalThreads keep buffer recyclers fast.
+            this.clusterLoop = new MultiThreadIoEventLoopGroup(CLUSTER_IO_THREADS, new DefaultThreadFactory("ringkv-cluster-" + self, true),
+                    Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
             TransportLimits limits = TransportLimits.defaults()
                     .withFrameBytesMax((int) Math.min(Integer.MAX_VALUE, config.getLong("cluster-frame-bytes-max")))
                     .withInFlightPerPeerMax(config.getInt("cluster-in-flight-per-peer-max"));

@@ -88,8 +88,9 @@ public final class Router {
                 break;
             }
         }
+        boolean readOnly = spec.has(CommandFlag.READONLY);
         if (onePartition) {
-            NodeId coordinator = cluster.coordinatorOfPartition(partition);
+            NodeId coordinator = target(partition, readOnly, ctx.consistency());
             if (coordinator.equals(cluster.self())) {
                 return false;
             }
@@ -100,18 +101,35 @@ public final class Router {
         if (!fansOut(spec.name()) || (spec.name().equals("mset") && req.argc() % 2 == 0)) {
             return false;
         }
-        fanOut(ctx, spec.name(), req, keys, out);
+        fanOut(ctx, spec.name(), readOnly, req, keys, out);
         return true;
     }
 
-    private void fanOut(CommandContext ctx, String name, Request req, int[] keys, RespWriter out) {
+    /**
+     * Where a command on {@code partition} runs: its coordinator, which serialises the key's
+     * writes. A read needing two or more replicas is coordinated here instead when this node is
+     * one of them: its quorum overlaps every quorum write wherever it was coordinated, and it
+     * saves a hop. A read at ONE still goes to the coordinator, which applied the key's latest
+     * writes itself, so a connection reading at ONE still sees its own writes.
+     */
+    private NodeId target(int partition, boolean readOnly, Consistency cl) {
+        ClusterService cluster = server.cluster();
+        if (readOnly && cl.read() != ConsistencyLevel.ONE
+                && cluster.membership().ring().preferenceList(partition).contains(cluster.self())) {
+            return cluster.self();
+        }
+        return cluster.coordinatorOfPartition(partition);
+    }
+
+    private void fanOut(CommandContext ctx, String name, boolean readOnly, Request req, int[] keys, RespWriter out) {
         ClusterService cluster = server.cluster();
         byte[] subName = (name.equals("mget") ? "get" : name.equals("mset") ? "set" : name).getBytes(StandardCharsets.US_ASCII);
         List<Request> subs = new ArrayList<>(keys.length);
         Map<NodeId, List<Integer>> byNode = new LinkedHashMap<>();
         for (int k : keys) {
             List<byte[]> args = name.equals("mset") ? List.of(subName, req.arg(k), req.arg(k + 1)) : List.of(subName, req.arg(k));
-            byNode.computeIfAbsent(cluster.coordinatorFor(req.arg(k)), n -> new ArrayList<>()).add(subs.size());
+            int partition = cluster.membership().ring().partitioner().partitionOf(req.arg(k));
+            byNode.computeIfAbsent(target(partition, readOnly, ctx.consistency()), n -> new ArrayList<>()).add(subs.size());
             subs.add(new Request(args));
         }
         byte[][] replies = new byte[subs.size()][];

@@ -50,6 +50,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     private int inFlight;
     private boolean pausedForWaiting;
+    private boolean flushScheduled;
 
     /** One reply owed to the client: done when its bytes are in {@link #buf}. */
     private static final class Slot {
@@ -215,7 +216,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         slot.done = true;
         slot.keys = null;
         if (pending != null && pending.isReadable()) {
-            ctx.write(pending);
+            ctx.write(pending, ctx.voidPromise());
             pending = null;
         }
         drainSlots(ctx);
@@ -225,18 +226,32 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         if (pending != null) {
             if (pending.isReadable()) {
-                ctx.write(pending);
+                ctx.write(pending, ctx.voidPromise());
             } else {
                 pending.release();
             }
             pending = null;
         }
         if (!closing) {
-            ctx.flush();
+            scheduleFlush(ctx);
         }
         if (pausedForWaiting && waiting.size() < server.config().getInt("client-in-flight-commands-max") / 2) {
             pausedForWaiting = false;
             ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        }
+    }
+
+    /**
+     * Deferred replies completing in one burst share one flush (one write system call): a
+     * task queued behind the burst's other completions on this loop.
+     */
+    private void scheduleFlush(ChannelHandlerContext ctx) {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            ctx.executor().execute(() -> {
+                flushScheduled = false;
+                ctx.flush();
+            });
         }
     }
 
@@ -245,7 +260,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         while (!slots.isEmpty() && slots.peekFirst().done) {
             Slot s = slots.pollFirst();
             if (s.buf.isReadable()) {
-                ctx.write(s.buf);
+                ctx.write(s.buf, ctx.voidPromise());
             } else {
                 s.buf.release();
             }

@@ -22,10 +22,12 @@ import org.slf4j.LoggerFactory;
  * <p>Handlers run on this connection's event loop. Replies of handlers that complete at once
  * are written without a flush and flushed once per read batch ({@link #channelReadComplete}),
  * so a burst of requests costs one write system call; replies completing later (possibly on
- * another thread) are flushed as they come.
+ * another thread) are flushed once per event-loop turn.
  */
 final class ServerHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ServerHandler.class);
+    /** A flush of replies that completed outside a read batch is queued (loop thread only). */
+    private boolean laterFlushScheduled;
 
     private final NettyMessagingService service;
     private final Handshake handshake;
@@ -212,11 +214,17 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isActive()) {
             return; // the requester's connection is gone; its request failed there already
         }
+        ctx.write(reply, ctx.voidPromise());
         if (inReadBatch) {
-            ctx.write(reply, ctx.voidPromise());
             flushNeeded = true;
-        } else {
-            ctx.writeAndFlush(reply, ctx.voidPromise());
+        } else if (!laterFlushScheduled) {
+            // Replies completing in one burst (a coordinator's quorum answering many requests)
+            // share one flush: a task queued behind the burst's other completions.
+            laterFlushScheduled = true;
+            ctx.channel().eventLoop().execute(() -> {
+                laterFlushScheduled = false;
+                ctx.flush();
+            });
         }
     }
 
