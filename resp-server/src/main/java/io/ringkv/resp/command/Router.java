@@ -107,16 +107,20 @@ public final class Router {
 
     /**
      * Where a command on {@code partition} runs: its coordinator, which serialises the key's
-     * writes. A read needing two or more replicas is coordinated here instead when this node is
-     * one of them: its quorum overlaps every quorum write wherever it was coordinated, and it
-     * saves a hop. A read at ONE still goes to the coordinator, which applied the key's latest
-     * writes itself, so a connection reading at ONE still sees its own writes.
+     * writes. A read is coordinated here instead when this node is one of the key's replicas
+     * and the connection's levels overlap (R + W > N): its read quorum then meets every write
+     * quorum wherever that write was coordinated, and it saves a hop. Otherwise (a read at ONE,
+     * or writes at ONE) it goes to the coordinator, which applied the key's latest writes
+     * itself, so a connection still sees its own writes.
      */
     private NodeId target(int partition, boolean readOnly, Consistency cl) {
         ClusterService cluster = server.cluster();
-        if (readOnly && cl.read() != ConsistencyLevel.ONE
-                && cluster.membership().ring().preferenceList(partition).contains(cluster.self())) {
-            return cluster.self();
+        if (readOnly) {
+            List<NodeId> pref = cluster.membership().ring().preferenceList(partition);
+            int n = pref.size();
+            if (cl.read().required(n) + cl.write().required(n) > n && pref.contains(cluster.self())) {
+                return cluster.self();
+            }
         }
         return cluster.coordinatorOfPartition(partition);
     }
