@@ -1,7 +1,7 @@
 package io.ringkv.common;
 
 /**
- * Reads what {@link WireWriter} wrote, checking every length against the bytes left, so a
+ * Reads what {@link ByteSink} wrote, checking every length against the bytes left, so a
  * truncated or hostile message fails with {@link IllegalArgumentException} instead of
  * allocating or reading out of bounds.
  */

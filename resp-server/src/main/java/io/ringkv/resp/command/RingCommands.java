@@ -120,7 +120,7 @@ public final class RingCommands {
         m.put("forwarded_requests", Long.toString(s.forwardedRequests().sum()));
         m.put("forwarded_received", Long.toString(s.forwardedReceived().sum()));
         Map<String, Long> counters = cluster.counters();
-        for (String k : new String[] {"coordinated_reads", "coordinated_writes", "read_repairs", "quorum_timeouts", "unavailable",
+        for (String k : new String[] {"coordinated_reads", "coordinated_writes", "read_repairs", "read_repair_failures", "quorum_timeouts", "unavailable",
                 "replica_requests_in_flight", "siblings_over_warn", "siblings_capped"}) {
             m.put(k, Long.toString(counters.getOrDefault(k, 0L)));
         }

@@ -3,7 +3,7 @@ package io.ringkv.resp.command;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.ringkv.common.WireReader;
-import io.ringkv.common.WireWriter;
+import io.ringkv.common.ByteSink;
 import io.ringkv.ring.Consistency;
 import io.ringkv.ring.ConsistencyLevel;
 import io.ringkv.ring.NodeId;
@@ -34,6 +34,8 @@ import java.util.concurrent.CompletionException;
  */
 public final class Router {
     private static final int FORWARD_FORMAT = 1;
+    /** Time a forward waits beyond the coordinator's own two replica rounds. */
+    private static final long FORWARD_TIMEOUT_MARGIN_MILLIS = 1000;
     /** Arguments per forwarded request and requests per batch a peer may send. */
     private static final int FORWARD_ARGS_MAX = 1 << 20;
 
@@ -203,7 +205,8 @@ public final class Router {
     private CompletableFuture<List<byte[]>> forward(NodeId to, int protocol, Consistency cl, List<Request> reqs, boolean retry) {
         server.forwardedRequests().add(reqs.size());
         ClusterService cluster = server.cluster();
-        long timeoutMillis = 2 * cluster.settings().requestTimeoutMillis() + 1000;
+        // The coordinator may itself wait a request timeout for a read and another for the write.
+        long timeoutMillis = 2 * cluster.settings().requestTimeoutMillis() + FORWARD_TIMEOUT_MARGIN_MILLIS;
         byte[] payload = encode(protocol, cl, reqs);
         return server.messaging().request(to, Verb.FORWARD, payload, timeoutMillis).handle((bytes, err) -> {
             if (err == null) {
@@ -223,11 +226,11 @@ public final class Router {
     }
 
     private static byte[] encode(int protocol, Consistency cl, List<Request> reqs) {
-        WireWriter w = new WireWriter(64).u8(FORWARD_FORMAT).u8(protocol).u8(cl.read().ordinal()).u8(cl.write().ordinal()).varint(reqs.size());
+        ByteSink w = new ByteSink(64).writeByte(FORWARD_FORMAT).writeByte(protocol).writeByte(cl.read().ordinal()).writeByte(cl.write().ordinal()).writeVarLong(reqs.size());
         for (Request r : reqs) {
-            w.varint(r.argc());
+            w.writeVarLong(r.argc());
             for (byte[] a : r.args()) {
-                w.bytes(a);
+                w.writeLengthPrefixed(a);
             }
         }
         return w.toByteArray();
@@ -279,9 +282,9 @@ public final class Router {
             for (byte[] b : replies) {
                 size += b.length + 5;
             }
-            WireWriter w = new WireWriter(size).varint(replies.size());
+            ByteSink w = new ByteSink(size).writeVarLong(replies.size());
             for (byte[] b : replies) {
-                w.bytes(b);
+                w.writeLengthPrefixed(b);
             }
             return w.toByteArray();
         });

@@ -51,6 +51,8 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private int inFlight;
     private boolean pausedForWaiting;
     private boolean flushScheduled;
+    /** client-in-flight-commands-max, read once: it is fixed at start-up and checked per request. */
+    private final int inFlightMax;
 
     /** One reply owed to the client: done when its bytes are in {@link #buf}. */
     private static final class Slot {
@@ -71,6 +73,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public ConnectionHandler(ServerContext server, CommandContext client) {
         this.server = server;
         this.client = client;
+        this.inFlightMax = server.config().getInt("client-in-flight-commands-max");
     }
 
     @Override
@@ -126,7 +129,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (inFlight == 0) {
             return false;
         }
-        if (!(msg instanceof Request req) || inFlight >= server.config().getInt("client-in-flight-commands-max")) {
+        if (!(msg instanceof Request req) || inFlight >= inFlightMax) {
             return true;
         }
         List<byte[]> keys = server.commands().keysOf(req);
@@ -152,7 +155,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void pauseIfTooManyWaiting(ChannelHandlerContext ctx) {
-        if (!pausedForWaiting && waiting.size() >= server.config().getInt("client-in-flight-commands-max")) {
+        if (!pausedForWaiting && waiting.size() >= inFlightMax) {
             pausedForWaiting = true;
             ctx.channel().config().setAutoRead(false);
         }
@@ -235,7 +238,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (!closing) {
             scheduleFlush(ctx);
         }
-        if (pausedForWaiting && waiting.size() < server.config().getInt("client-in-flight-commands-max") / 2) {
+        if (pausedForWaiting && waiting.size() < inFlightMax / 2) {
             pausedForWaiting = false;
             ctx.channel().config().setAutoRead(ctx.channel().isWritable());
         }

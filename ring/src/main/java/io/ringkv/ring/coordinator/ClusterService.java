@@ -2,7 +2,7 @@ package io.ringkv.ring.coordinator;
 
 import io.ringkv.common.Clock;
 import io.ringkv.common.WireReader;
-import io.ringkv.common.WireWriter;
+import io.ringkv.common.ByteSink;
 import io.ringkv.ring.Change;
 import io.ringkv.ring.Consistency;
 import io.ringkv.ring.ConsistencyLevel;
@@ -57,7 +57,6 @@ public final class ClusterService implements KeyValueService {
     private static final byte[] EMPTY = new byte[0];
     /** Largest SCAN page a peer may ask for in one SCAN_PAGE request. */
     private static final int SCAN_PAGE_COUNT_MAX = 100_000;
-    private static final int KEY_BYTES_MAX = 512 * 1024 * 1024;
 
     private final NodeId self;
     private final Membership membership;
@@ -68,6 +67,7 @@ public final class ClusterService implements KeyValueService {
     private final CoordinatorSettings settings;
     private final KeyLocks locks;
     private final LongAdder readRepairs = new LongAdder();
+    private final LongAdder readRepairFailures = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
     private final LongAdder unavailables = new LongAdder();
     private final LongAdder hits = new LongAdder();
@@ -104,7 +104,7 @@ public final class ClusterService implements KeyValueService {
         messaging.register(Verb.NODE_STATS, (from, p) -> CompletableFuture.completedFuture(encodeCounts()));
         messaging.register(Verb.RANDOM_KEY, (from, p) -> {
             byte[] k = store.randomKey();
-            return CompletableFuture.completedFuture(k == null ? EMPTY : new WireWriter(k.length + 2).u8(1).bytes(k).toByteArray());
+            return CompletableFuture.completedFuture(k == null ? EMPTY : new ByteSink(k.length + 2).writeByte(1).writeLengthPrefixed(k).toByteArray());
         });
         messaging.register(Verb.FLUSH, (from, p) -> {
             store.flush(new WireReader(p).u64());
@@ -388,7 +388,14 @@ public final class ClusterService implements KeyValueService {
                 if (n.equals(self)) {
                     store.merge(key, m);
                 } else {
-                    messaging.request(n, Verb.REPLICA_WRITE, encodeWrite(key, m), settings.requestTimeoutMillis());
+                    // Best effort: a repair that fails is retried by the next read that finds the gap.
+                    messaging.request(n, Verb.REPLICA_WRITE, encodeWrite(key, m), settings.requestTimeoutMillis())
+                            .whenComplete((r, err) -> {
+                                if (err != null) {
+                                    readRepairFailures.increment();
+                                    noteFailure(n, err);
+                                }
+                            });
                 }
             }
         }
@@ -398,7 +405,7 @@ public final class ClusterService implements KeyValueService {
 
     private static byte[] encodeWrite(byte[] key, Siblings s) {
         byte[] set = s.encode();
-        return new WireWriter(key.length + set.length + 10).bytes(key).bytes(set).toByteArray();
+        return new ByteSink(key.length + set.length + 10).writeLengthPrefixed(key).writeLengthPrefixed(set).toByteArray();
     }
 
     private UnavailableException checkWritable(List<NodeId> pref, ConsistencyLevel level) {
@@ -683,8 +690,8 @@ public final class ClusterService implements KeyValueService {
         if (target.equals(self)) {
             page = CompletableFuture.completedFuture(store.scanPartition(partition, token, want, pattern, type));
         } else {
-            WireWriter w = new WireWriter(32).u32(partition).u64(token).u32(want).bytes(pattern == null ? EMPTY : pattern)
-                    .u8(pattern == null ? 0 : 1).bytes(type == null ? EMPTY : type.getBytes(StandardCharsets.UTF_8)).u8(type == null ? 0 : 1);
+            ByteSink w = new ByteSink(32).writeInt(partition).writeLong(token).writeInt(want).writeLengthPrefixed(pattern == null ? EMPTY : pattern)
+                    .writeByte(pattern == null ? 0 : 1).writeLengthPrefixed(type == null ? EMPTY : type.getBytes(StandardCharsets.UTF_8)).writeByte(type == null ? 0 : 1);
             page = messaging.request(target, Verb.SCAN_PAGE, w.toByteArray(), settings.requestTimeoutMillis()).thenApply(ClusterService::decodePage);
         }
         return page.thenCompose(pg -> {
@@ -720,9 +727,9 @@ public final class ClusterService implements KeyValueService {
         }
         ReplicaStore.PartitionPage pg = store.scanPartition(partition, token, count, hasPattern ? pattern : null,
                 hasType ? new String(type, StandardCharsets.UTF_8) : null);
-        WireWriter w = new WireWriter(64).u8(pg.done() ? 1 : 0).u64(pg.nextToken()).varint(pg.keys().size());
+        ByteSink w = new ByteSink(64).writeByte(pg.done() ? 1 : 0).writeLong(pg.nextToken()).writeVarLong(pg.keys().size());
         for (byte[] k : pg.keys()) {
-            w.bytes(k);
+            w.writeLengthPrefixed(k);
         }
         return w.toByteArray();
     }
@@ -742,9 +749,9 @@ public final class ClusterService implements KeyValueService {
 
     private byte[] encodeCounts() {
         int q = ring().partitionCount();
-        WireWriter w = new WireWriter(q * 2 + 4).varint(q);
+        ByteSink w = new ByteSink(q * 2 + 4).writeVarLong(q);
         for (int p = 0; p < q; p++) {
-            w.varint(store.partitionSize(p));
+            w.writeVarLong(store.partitionSize(p));
         }
         return w.toByteArray();
     }
@@ -840,7 +847,7 @@ public final class ClusterService implements KeyValueService {
                     "FLUSHALL needs every node up; down: " + down));
         }
         long at = clock.currentTimeMillis();
-        byte[] payload = new WireWriter(8).u64(at).toByteArray();
+        byte[] payload = new ByteSink(8).writeLong(at).toByteArray();
         List<CompletableFuture<byte[]>> acks = new ArrayList<>();
         int[] failed = {0};
         for (Member m : members) {
@@ -887,6 +894,7 @@ public final class ClusterService implements KeyValueService {
         m.put("coordinated_reads", coordinatedReads.sum());
         m.put("coordinated_writes", coordinatedWrites.sum());
         m.put("read_repairs", readRepairs.sum());
+        m.put("read_repair_failures", readRepairFailures.sum());
         m.put("quorum_timeouts", timeouts.sum());
         m.put("unavailable", unavailables.sum());
         m.put("replica_requests_in_flight", inFlight.sum());

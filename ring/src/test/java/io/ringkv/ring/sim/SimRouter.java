@@ -1,7 +1,7 @@
 package io.ringkv.ring.sim;
 
 import io.ringkv.common.WireReader;
-import io.ringkv.common.WireWriter;
+import io.ringkv.common.ByteSink;
 import io.ringkv.ring.Change;
 import io.ringkv.ring.MultiKeyUpdate;
 import io.ringkv.ring.NodeId;
@@ -67,7 +67,7 @@ final class SimRouter {
     }
 
     private CompletableFuture<Outcome> forward(SimNode entry, NodeId to, Op op, boolean retry) {
-        byte[] payload = new WireWriter(8).u64(op.id).toByteArray();
+        byte[] payload = new ByteSink(8).writeLong(op.id).toByteArray();
         return entry.endpoint().request(to, Verb.FORWARD, payload, SimConfig.FORWARD_TIMEOUT_MILLIS).handle((bytes, err) -> {
             if (err == null) {
                 entry.membership().reportSuccess(to);
@@ -189,7 +189,7 @@ final class SimRouter {
             int kind = record != null ? RECORD : siblings != null ? SIBLINGS : NONE;
             byte[] body = record != null ? record.encoded() : siblings != null ? siblings.encode() : new byte[0];
             byte[] text = failure == null ? new byte[0] : failure.getBytes(StandardCharsets.UTF_8);
-            return new WireWriter(body.length + text.length + 16).u8(status.ordinal()).u8(kind).bytes(body).bytes(text).toByteArray();
+            return new ByteSink(body.length + text.length + 16).writeByte(status.ordinal()).writeByte(kind).writeLengthPrefixed(body).writeLengthPrefixed(text).toByteArray();
         }
 
         static Outcome decode(byte[] bytes) {

@@ -1,6 +1,6 @@
 package io.ringkv.storage.sstable;
 
-import io.ringkv.storage.fs.ByteSink;
+import io.ringkv.common.ByteSink;
 import java.util.Arrays;
 
 /**

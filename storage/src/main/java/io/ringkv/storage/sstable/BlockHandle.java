@@ -1,6 +1,6 @@
 package io.ringkv.storage.sstable;
 
-import io.ringkv.storage.fs.ByteSink;
+import io.ringkv.common.ByteSink;
 import io.ringkv.storage.fs.ByteSource;
 
 /** Where a block lives in a table file: offset and length of its payload (excluding the 5-byte trailer). */

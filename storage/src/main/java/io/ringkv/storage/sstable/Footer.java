@@ -1,7 +1,7 @@
 package io.ringkv.storage.sstable;
 
 import io.ringkv.storage.CorruptionException;
-import io.ringkv.storage.fs.ByteSink;
+import io.ringkv.common.ByteSink;
 import io.ringkv.storage.fs.ByteSource;
 import io.ringkv.storage.fs.Checksums;
 

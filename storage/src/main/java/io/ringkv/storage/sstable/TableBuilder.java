@@ -1,6 +1,6 @@
 package io.ringkv.storage.sstable;
 
-import io.ringkv.storage.fs.ByteSink;
+import io.ringkv.common.ByteSink;
 import io.ringkv.storage.fs.Checksums;
 import io.ringkv.storage.fs.WritableFile;
 import io.ringkv.storage.key.InternalKey;

@@ -2,7 +2,7 @@ package io.ringkv.storage.wal;
 
 import io.ringkv.storage.CorruptionException;
 import io.ringkv.storage.WriteBatch;
-import io.ringkv.storage.fs.ByteSink;
+import io.ringkv.common.ByteSink;
 import io.ringkv.storage.fs.ByteSource;
 import java.util.List;
 

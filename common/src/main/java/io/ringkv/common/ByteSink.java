@@ -2,15 +2,12 @@ package io.ringkv.common;
 
 import java.util.Arrays;
 
-/**
- * Builds a compact binary message: fixed-width big-endian integers, unsigned varints and
- * length-prefixed byte strings. Grows as needed; {@link #toByteArray()} copies the result.
- */
-public final class WireWriter {
+/** A growable byte buffer with the fixed-width (big-endian) and varint encodings of the on-disk formats and the inter-node messages. */
+public final class ByteSink {
     private byte[] buf;
     private int len;
 
-    public WireWriter(int initialCapacity) {
+    public ByteSink(int initialCapacity) {
         buf = new byte[Math.max(16, initialCapacity)];
     }
 
@@ -20,13 +17,13 @@ public final class WireWriter {
         }
     }
 
-    public WireWriter u8(int v) {
+    public ByteSink writeByte(int b) {
         ensure(1);
-        buf[len++] = (byte) v;
+        buf[len++] = (byte) b;
         return this;
     }
 
-    public WireWriter u32(int v) {
+    public ByteSink writeInt(int v) {
         ensure(4);
         buf[len++] = (byte) (v >>> 24);
         buf[len++] = (byte) (v >>> 16);
@@ -35,15 +32,15 @@ public final class WireWriter {
         return this;
     }
 
-    public WireWriter u64(long v) {
+    public ByteSink writeLong(long v) {
         ensure(8);
-        Bytes.putLong(buf, len, v);
-        len += 8;
+        for (int i = 56; i >= 0; i -= 8) {
+            buf[len++] = (byte) (v >>> i);
+        }
         return this;
     }
 
-    /** An unsigned LEB128 varint (negative values take 10 bytes). */
-    public WireWriter varint(long v) {
+    public ByteSink writeVarLong(long v) {
         ensure(10);
         while ((v & ~0x7FL) != 0) {
             buf[len++] = (byte) ((v & 0x7F) | 0x80);
@@ -53,28 +50,36 @@ public final class WireWriter {
         return this;
     }
 
-    /** A varint length followed by the bytes. */
-    public WireWriter bytes(byte[] b) {
-        return bytes(b, 0, b.length);
+    public ByteSink writeBytes(byte[] b) {
+        return writeBytes(b, 0, b.length);
     }
 
-    public WireWriter bytes(byte[] b, int off, int n) {
-        varint(n);
-        return raw(b, off, n);
-    }
-
-    public WireWriter raw(byte[] b, int off, int n) {
+    public ByteSink writeBytes(byte[] b, int off, int n) {
         ensure(n);
         System.arraycopy(b, off, buf, len, n);
         len += n;
         return this;
     }
 
+    /** Length-prefixed (varint) bytes. */
+    public ByteSink writeLengthPrefixed(byte[] b) {
+        writeVarLong(b.length);
+        return writeBytes(b);
+    }
+
     public int length() {
         return len;
     }
 
+    public byte[] array() {
+        return buf;
+    }
+
     public byte[] toByteArray() {
         return Arrays.copyOf(buf, len);
+    }
+
+    public void reset() {
+        len = 0;
     }
 }
