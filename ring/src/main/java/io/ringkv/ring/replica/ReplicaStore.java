@@ -388,6 +388,110 @@ public final class ReplicaStore {
         return new PartitionPage(out, true, 0);
     }
 
+    /** A key and its sibling set as stored (encoded), as streamed to a new replica. */
+    public record StreamEntry(byte[] key, byte[] siblings) {}
+
+    /**
+     * One page of a partition's stored sets from {@code fromToken}; {@code nextToken} resumes
+     * it when not {@code done}; {@code bytes} counts keys and values.
+     */
+    public record StreamPage(List<StreamEntry> entries, boolean done, long nextToken, long bytes) {}
+
+    /**
+     * Every stored set of {@code partition} from {@code fromToken}, in token order, until at
+     * least {@code bytesMax} bytes or {@code keysMax} keys are taken. Unlike
+     * {@link #scanPartition} it returns sets holding only tombstones or expired versions too:
+     * a new replica that missed a delete would otherwise bring the value back through repair.
+     * Never stops inside a group of keys sharing a token, so a token is a complete cursor (a
+     * page may thus exceed the bounds by one token's keys).
+     */
+    public StreamPage streamPartition(int partition, long fromToken, int bytesMax, int keysMax) {
+        if (bytesMax < 1 || keysMax < 1) {
+            throw new IllegalArgumentException("stream page bounds must be positive: " + bytesMax + " bytes, " + keysMax + " keys");
+        }
+        long first = partitioner.firstToken(partition);
+        long start = Long.compareUnsigned(fromToken, first) > 0 ? fromToken : first;
+        byte[] end = partition + 1 < partitioner.partitionCount() ? StorageKeys.tokenStart(partitioner.firstToken(partition + 1)) : null;
+        List<StreamEntry> out = new ArrayList<>();
+        long bytes = 0;
+        long lastToken = 0;
+        try (StorageIterator it = engine.iterator(StorageKeys.tokenStart(start), end)) {
+            for (; it.valid(); it.next()) {
+                byte[] skey = it.key();
+                if (skey.length < StorageKeys.TOKEN_BYTES) {
+                    continue;
+                }
+                long token = StorageKeys.token(skey);
+                if ((bytes >= bytesMax || out.size() >= keysMax) && token != lastToken) {
+                    return new StreamPage(out, false, token, bytes);
+                }
+                lastToken = token;
+                byte[] value = it.value();
+                // Sets from before the cluster format travel in the current one.
+                byte[] siblings = value.length > 0 && value[0] == Record.FORMAT_VERSION ? decodeStored(value).encode() : value;
+                byte[] userKey = StorageKeys.userKey(skey);
+                out.add(new StreamEntry(userKey, siblings));
+                bytes += userKey.length + siblings.length;
+            }
+        }
+        return new StreamPage(out, true, 0, bytes);
+    }
+
+    /**
+     * Deletes up to {@code keysMax} stored sets of {@code partition} (after a ring change
+     * moved it away from this node). Returns how many were deleted; fewer than
+     * {@code keysMax} means the partition is empty.
+     */
+    public int deletePartition(int partition, int keysMax) {
+        long first = partitioner.firstToken(partition);
+        byte[] end = partition + 1 < partitioner.partitionCount() ? StorageKeys.tokenStart(partitioner.firstToken(partition + 1)) : null;
+        List<byte[]> doomed = new ArrayList<>();
+        try (StorageIterator it = engine.iterator(StorageKeys.tokenStart(first), end)) {
+            for (; it.valid() && doomed.size() < keysMax; it.next()) {
+                if (it.key().length >= StorageKeys.TOKEN_BYTES) {
+                    doomed.add(it.key());
+                }
+            }
+        }
+        for (byte[] skey : doomed) {
+            long token = StorageKeys.token(skey);
+            ReentrantLock lock = stripe(token);
+            lock.lock();
+            try {
+                Siblings stored = readStored(skey);
+                if (stored != null) {
+                    engine.delete(skey);
+                    account(token, stored, null);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        return doomed.size();
+    }
+
+    /**
+     * Reads a bookkeeping value (streaming progress, say) stored beside the data under a key
+     * shorter than a token, which partition scans, streaming and compaction never see.
+     */
+    public byte[] readMeta(byte[] metaKey) {
+        return engine.get(checkMetaKey(metaKey));
+    }
+
+    /** Stores a bookkeeping value; see {@link #readMeta}. Cleared with the data by FLUSHALL. */
+    public void writeMeta(byte[] metaKey, byte[] value) {
+        engine.put(checkMetaKey(metaKey), value);
+    }
+
+    private static byte[] checkMetaKey(byte[] metaKey) {
+        if (metaKey.length >= StorageKeys.TOKEN_BYTES || metaKey.length < 2 || metaKey[0] != 0
+                || metaKey[1] == FLUSH_TIME_KEY[1] || metaKey[1] == DOT_EPOCH_KEY[1]) {
+            throw new IllegalArgumentException("meta keys are 2 to " + (StorageKeys.TOKEN_BYTES - 1)
+                    + " bytes, start with 0 and do not shadow the store's own");
+        }
+        return metaKey;
+    }
+
     /** A random key readable on this replica, or null when there is none. */
     public byte[] randomKey() {
         long now = clock.currentTimeMillis();

@@ -18,7 +18,12 @@ public enum Verb {
     FLUSH(6),
     /** Node statistics (key counts per partition, for DBSIZE; random key). */
     NODE_STATS(7),
-    RANDOM_KEY(8);
+    RANDOM_KEY(8),
+    /**
+     * A page of a partition's stored sibling sets (tombstones and expired versions included),
+     * in token order, for a node streaming the partition in (join, leave, remove, replace).
+     */
+    STREAM_PAGE(16);
 
     private final int code;
 
