@@ -18,7 +18,14 @@ public enum Verb {
     FLUSH(6),
     /** Node statistics (key counts per partition, for DBSIZE; random key). */
     NODE_STATS(7),
-    RANDOM_KEY(8);
+    RANDOM_KEY(8),
+    /**
+     * Store a hint for a replica that is down (sloppy quorum): payload {@code len(target) ||
+     * target (ASCII node id) || len(key) || key || len(set) || encoded sibling set}; reply one
+     * byte, 1 = stored durably, 0 = dropped (target down longer than the hint window, or over
+     * its hint byte bound).
+     */
+    HINT_WRITE(12);
 
     private final int code;
 
