@@ -48,6 +48,8 @@ public final class RingKvCluster implements AutoCloseable {
     private final FaultProxy[][] proxies;
     /** The nodes' requirepass (empty: none); the harness's own connections AUTH with it. */
     private final String password;
+    /** The flags every node shares (secret, engine, timeouts, extra args), for nodes added later. */
+    private List<String> commonArgs = List.of();
 
     /** One node: its fixed identity and, while it runs, its process. */
     private static final class Node {
@@ -152,11 +154,18 @@ public final class RingKvCluster implements AutoCloseable {
                         }
                     }
                 }
+                List<String> common = new ArrayList<>(List.of("--cluster-secret", CLUSTER_SECRET,
+                        "--cluster-port-offset", Integer.toString(CLUSTER_PORT_OFFSET),
+                        "--storage-engine", engine, "--probe-interval-ms", Integer.toString(probeIntervalMillis),
+                        "--request-timeout-ms", Integer.toString(requestTimeoutMillis), "--io-threads", "2"));
+                if (!password.isEmpty()) {
+                    common.addAll(List.of("--requirepass", password));
+                }
+                common.addAll(extraArgs);
+                cluster.commonArgs = List.copyOf(common);
                 for (int i = 0; i < size; i++) {
-                    List<String> args = new ArrayList<>(List.of("--node-id", id(i), "--seeds", seeds.toString(),
-                            "--cluster-secret", CLUSTER_SECRET, "--cluster-port-offset", Integer.toString(CLUSTER_PORT_OFFSET),
-                            "--storage-engine", engine, "--probe-interval-ms", Integer.toString(probeIntervalMillis),
-                            "--request-timeout-ms", Integer.toString(requestTimeoutMillis), "--io-threads", "2"));
+                    List<String> args = new ArrayList<>(List.of("--node-id", id(i), "--seeds", seeds.toString()));
+                    args.addAll(common);
                     Path dir = Files.createTempDirectory("ringkv-cluster-" + id(i));
                     args.addAll(List.of("--data-dir", dir.toString()));
                     if (proxies) {
@@ -168,10 +177,6 @@ public final class RingKvCluster implements AutoCloseable {
                         }
                         args.addAll(List.of("--peer-cluster-addresses", peers.toString()));
                     }
-                    if (!password.isEmpty()) {
-                        args.addAll(List.of("--requirepass", password));
-                    }
-                    args.addAll(extraArgs);
                     nodes.add(new Node(id(i), ports[i], dir, List.copyOf(args)));
                 }
                 // Launch all, then wait for each: the JVMs start in parallel.
@@ -249,6 +254,54 @@ public final class RingKvCluster implements AutoCloseable {
 
     public int size() {
         return nodes.size();
+    }
+
+    /**
+     * Starts one more node, named after the last, whose seeds are the nodes started so far but
+     * not itself: it learns the ring by gossip and joins (streaming its partitions) by itself.
+     * Returns its index. Not supported with proxies (the new node has none).
+     */
+    public int addNode() throws IOException, InterruptedException {
+        for (FaultProxy[] row : proxies) {
+            for (FaultProxy p : row) {
+                if (p != null) {
+                    throw new IllegalStateException("cluster " + name + " uses proxies; addNode() does not");
+                }
+            }
+        }
+        int i = nodes.size();
+        int port = freePortPairExcept(nodes.stream().map(n -> n.port).toList());
+        StringBuilder seeds = new StringBuilder();
+        for (Node n : nodes) {
+            seeds.append(seeds.length() == 0 ? "" : ",").append(n.id).append("@127.0.0.1:").append(n.port);
+        }
+        List<String> args = new ArrayList<>(List.of("--node-id", id(i), "--seeds", seeds.toString()));
+        args.addAll(commonArgs);
+        Path dir = Files.createTempDirectory("ringkv-cluster-" + id(i));
+        args.addAll(List.of("--data-dir", dir.toString()));
+        nodes.add(new Node(id(i), port, dir, List.copyOf(args)));
+        startNode(i);
+        return i;
+    }
+
+    private static int freePortPairExcept(List<Integer> used) {
+        for (int attempt = 0; attempt < PORT_ATTEMPTS_MAX; attempt++) {
+            int p = clientPorts(1)[0];
+            if (!used.contains(p) && !used.contains(p + CLUSTER_PORT_OFFSET) && !used.contains(p - CLUSTER_PORT_OFFSET)) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("no free port pair");
+    }
+
+    /** Deletes a stopped node's data directory (a disk replaced), leaving an empty one. */
+    public void wipe(int i) throws IOException {
+        if (isRunning(i)) {
+            throw new IllegalStateException(nodeId(i) + " is running");
+        }
+        Path dir = nodes.get(i).dataDir;
+        deleteTree(dir);
+        Files.createDirectories(dir);
     }
 
     public int port(int i) {

@@ -14,6 +14,7 @@ import io.ringkv.ring.QuorumTimeoutException;
 import io.ringkv.ring.Record;
 import io.ringkv.ring.ScanPage;
 import io.ringkv.ring.UnavailableException;
+import io.ringkv.ring.hints.HintStore;
 import io.ringkv.ring.membership.Membership;
 import io.ringkv.ring.partition.Member;
 import io.ringkv.ring.partition.Partitioner;
@@ -30,9 +31,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.LongAdder;
@@ -50,6 +53,16 @@ import java.util.random.RandomGenerator;
  * answer with their sets; the merge is the answer; replicas that were behind receive the
  * merge in the background (read repair).
  *
+ * <p>Sloppy quorum and hinted handoff (when built with a {@link HintStore}): a preference-list
+ * node that membership believes down, or that refuses this write's connection, is replaced by
+ * the next live node of the ring walk past the list not yet used for this write, which stores
+ * the set as a hint for it ({@code HINT_WRITE}); that acknowledgement counts toward W when
+ * {@link CoordinatorSettings#sloppyQuorum()} is on. With no such node, or when the fallback
+ * fails, the coordinator keeps the hint itself, which counts only toward ANY (Cassandra). A
+ * replica believed up that times out or fails also gets a hint kept by the coordinator (it
+ * may have applied the write: hints are idempotent). Reads never consult fallbacks or hints.
+ * Without a hint store, writes go to the preference list only.
+ *
  * <p>Thread-safe: called from client and transport event loops at once. Never blocks on the
  * network; blocks only on the local storage engine.
  */
@@ -66,6 +79,10 @@ public final class ClusterService implements KeyValueService {
     private final RandomGenerator random;
     private final CoordinatorSettings settings;
     private final KeyLocks locks;
+    /** Hints this node stores for others (as a fallback or a coordinator); null = no hinted handoff. */
+    private final HintStore hints;
+    private final LongAdder hintsSentToFallbacks = new LongAdder();
+    private final LongAdder hintsKeptByCoordinator = new LongAdder();
     private final LongAdder readRepairs = new LongAdder();
     private final LongAdder readRepairFailures = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
@@ -76,9 +93,20 @@ public final class ClusterService implements KeyValueService {
     private final LongAdder coordinatedWrites = new LongAdder();
     private final LongAdder inFlight = new LongAdder();
 
+    /** A coordinator without hinted handoff: writes go to the preference list only. */
     public ClusterService(NodeId self, Membership membership, MessagingService messaging, ReplicaStore store, Clock clock,
             RandomGenerator random, CoordinatorSettings settings) {
+        this(self, membership, messaging, store, clock, random, settings, null);
+    }
+
+    /**
+     * @param hints where this node keeps hints for other nodes (an engine apart from the
+     *     replica data); null disables sloppy quorum and hinted handoff
+     */
+    public ClusterService(NodeId self, Membership membership, MessagingService messaging, ReplicaStore store, Clock clock,
+            RandomGenerator random, CoordinatorSettings settings, HintStore hints) {
         this.self = self;
+        this.hints = hints;
         this.membership = membership;
         this.messaging = messaging;
         this.store = store;
@@ -100,6 +128,9 @@ public final class ClusterService implements KeyValueService {
             store.merge(key, s);
             return CompletableFuture.completedFuture(EMPTY);
         });
+        if (hints != null) {
+            messaging.register(Verb.HINT_WRITE, (from, p) -> CompletableFuture.completedFuture(storeHint(p)));
+        }
         messaging.register(Verb.SCAN_PAGE, (from, p) -> CompletableFuture.completedFuture(servePage(p)));
         messaging.register(Verb.NODE_STATS, (from, p) -> CompletableFuture.completedFuture(encodeCounts()));
         messaging.register(Verb.RANDOM_KEY, (from, p) -> {
@@ -408,14 +439,44 @@ public final class ClusterService implements KeyValueService {
         return new ByteSink(key.length + set.length + 10).writeLengthPrefixed(key).writeLengthPrefixed(set).toByteArray();
     }
 
-    private UnavailableException checkWritable(List<NodeId> pref, ConsistencyLevel level) {
+    /**
+     * Null when {@code level} can be met now, else the error to answer (nothing is written).
+     * With hinted handoff, ANY can always be met (the coordinator keeps a hint), and with
+     * sloppy quorum each down replica can be stood in for by a distinct live fallback: ALL
+     * then means N acknowledgements from distinct healthy nodes, fallbacks included (Dynamo).
+     */
+    private UnavailableException checkWritable(byte[] key, List<NodeId> pref, ConsistencyLevel level) {
         int required = level.required(pref.size());
         int alive = liveOf(pref).size();
-        if (required > pref.size() || alive < required) {
+        int reachable = alive;
+        if (hints != null && required <= pref.size()) {
+            if (level == ConsistencyLevel.ANY) {
+                return null;
+            }
+            if (settings.sloppyQuorum() && alive < required) {
+                int down = pref.size() - alive;
+                reachable = alive + liveFallbacks(ring().partitioner().partitionOf(key), pref, down);
+            }
+        }
+        if (required > pref.size() || reachable < required) {
             unavailables.increment();
-            return new UnavailableException(level, "write", required, alive);
+            return new UnavailableException(level, "write", required, reachable);
         }
         return null;
+    }
+
+    /** Live nodes past the preference list in the partition's ring walk, at most {@code max}. */
+    private int liveFallbacks(int partition, List<NodeId> pref, int max) {
+        int n = 0;
+        for (NodeId f : ring().ringWalk(partition)) {
+            if (n >= max) {
+                break;
+            }
+            if (!pref.contains(f) && membership.isAlive(f)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     @Override
@@ -435,7 +496,7 @@ public final class ClusterService implements KeyValueService {
      */
     private CompletableFuture<Siblings> event(byte[] key, Consistency cl, UnaryOperator<Siblings> f) {
         List<NodeId> pref = ring().preferenceList(key);
-        UnavailableException u = checkWritable(pref, cl.write());
+        UnavailableException u = checkWritable(key, pref, cl.write());
         if (u != null) {
             return CompletableFuture.failedFuture(u);
         }
@@ -469,7 +530,12 @@ public final class ClusterService implements KeyValueService {
         }
         WriteRound round = new WriteRound(set, level, required, acks, others.size());
         byte[] payload = encodeWrite(key, set);
+        HintedWrite hinted = hints == null ? null : new HintedWrite(key, set, level, pref, round);
         for (NodeId n : others) {
+            if (hinted != null && !membership.isAlive(n)) {
+                hinted.standIn(n);
+                continue;
+            }
             inFlight.increment();
             messaging.request(n, Verb.REPLICA_WRITE, payload, settings.requestTimeoutMillis()).whenComplete((r, err) -> {
                 inFlight.decrement();
@@ -478,11 +544,139 @@ public final class ClusterService implements KeyValueService {
                     round.acked();
                 } else {
                     noteFailure(n, err);
-                    round.failed();
+                    if (hinted != null) {
+                        hinted.replicaFailed(n, err);
+                    } else {
+                        round.failed();
+                    }
                 }
             });
         }
         return round.result;
+    }
+
+    /**
+     * The hinted part of one write: for each preference-list replica that cannot take the set,
+     * finds a fallback to hold a hint, or keeps the hint here, and settles that replica's slot
+     * in the {@link WriteRound} (acknowledged or failed) by what the hint counts for.
+     */
+    private final class HintedWrite {
+        final byte[] key;
+        final Siblings set;
+        final ConsistencyLevel level;
+        final List<NodeId> pref;
+        final WriteRound round;
+        /** Nodes this write already went to (the preference list and fallbacks chosen); built on first need. */
+        Set<NodeId> used;
+        List<NodeId> walk;
+        int walkNext;
+
+        HintedWrite(byte[] key, Siblings set, ConsistencyLevel level, List<NodeId> pref, WriteRound round) {
+            this.key = key;
+            this.set = set;
+            this.level = level;
+            this.pref = pref;
+            this.round = round;
+        }
+
+        /** The next live node past the preference list not yet used by this write, or null. */
+        synchronized NodeId nextFallback() {
+            if (walk == null) {
+                walk = ring().ringWalk(ring().partitioner().partitionOf(key));
+                used = new HashSet<>(pref);
+            }
+            while (walkNext < walk.size()) {
+                NodeId f = walk.get(walkNext++);
+                if (used.add(f) && membership.isAlive(f)) {
+                    return f;
+                }
+            }
+            return null;
+        }
+
+        /** A replica that cannot take the write: a fallback stores the hint, or this node keeps it. */
+        void standIn(NodeId target) {
+            NodeId fallback = nextFallback();
+            if (fallback == null) {
+                keepHint(target);
+            } else if (fallback.equals(self)) {
+                // This coordinator is itself the next node past the list: a real fallback.
+                hintsSentToFallbacks.increment();
+                settle(hints.store(target, key, set), true);
+            } else {
+                hintsSentToFallbacks.increment();
+                inFlight.increment();
+                messaging.request(fallback, Verb.HINT_WRITE, encodeHint(target, key, set), settings.requestTimeoutMillis())
+                        .whenComplete((reply, err) -> {
+                            inFlight.decrement();
+                            if (err == null) {
+                                membership.reportSuccess(fallback);
+                                // A fallback that dropped the hint (window, bytes) leaves the slot failed.
+                                settle(reply.length == 1 && reply[0] == 1, true);
+                            } else {
+                                // One fallback per replica and write, so a write waits at most two timeouts.
+                                noteFailure(fallback, err);
+                                keepHint(target);
+                            }
+                        });
+            }
+        }
+
+        /**
+         * A replica believed up failed this write. Refused: it is down, so a fallback stands
+         * in. Otherwise (timeout, lost connection, remote error) it may or may not have applied
+         * the write, and this node keeps a hint to make sure (Cassandra does the same).
+         */
+        void replicaFailed(NodeId target, Throwable err) {
+            if (unwrap(err) instanceof PeerUnreachableException) {
+                standIn(target);
+            } else {
+                keepHint(target);
+            }
+        }
+
+        /** No fallback: the coordinator keeps the hint, which counts toward ANY only. */
+        void keepHint(NodeId target) {
+            hintsKeptByCoordinator.increment();
+            settle(hints.store(target, key, set), false);
+        }
+
+        void settle(boolean stored, boolean onFallback) {
+            boolean counts = stored && (level == ConsistencyLevel.ANY || (onFallback && settings.sloppyQuorum()));
+            if (counts) {
+                round.acked();
+            } else {
+                round.failed();
+            }
+        }
+    }
+
+    private static byte[] encodeHint(NodeId target, byte[] key, Siblings s) {
+        byte[] id = target.id().getBytes(StandardCharsets.US_ASCII);
+        byte[] set = s.encode();
+        return new ByteSink(id.length + key.length + set.length + 12).writeLengthPrefixed(id).writeLengthPrefixed(key)
+                .writeLengthPrefixed(set).toByteArray();
+    }
+
+    /**
+     * Serves HINT_WRITE: stores a hint for the named target and replies 1, or 0 when the store
+     * dropped it. A hint naming this node (possible only when rings disagree) is its own data:
+     * merged into the replica instead.
+     */
+    private byte[] storeHint(byte[] payload) {
+        WireReader r = new WireReader(payload);
+        NodeId target = new NodeId(new String(r.bytes(), StandardCharsets.US_ASCII));
+        byte[] key = r.bytes();
+        Siblings s = Siblings.decode(r.bytes());
+        r.expectEnd();
+        boolean stored;
+        if (target.equals(self)) {
+            store.merge(key, s);
+            stored = true;
+        } else {
+            stored = hints.store(target, key, s);
+        }
+        return new byte[] {(byte) (stored ? 1 : 0)};
     }
 
     private final class WriteRound {
@@ -532,7 +726,7 @@ public final class ClusterService implements KeyValueService {
     @Override
     public <R> CompletableFuture<R> update(byte[] key, KeyUpdate<R> update, Consistency cl) {
         List<NodeId> pref = ring().preferenceList(key);
-        UnavailableException u = checkWritable(pref, cl.write());
+        UnavailableException u = checkWritable(key, pref, cl.write());
         if (u != null) {
             return CompletableFuture.failedFuture(u);
         }
@@ -586,7 +780,7 @@ public final class ClusterService implements KeyValueService {
         }
         List<byte[]> order = new ArrayList<>(distinct.values());
         List<NodeId> pref = ring().preferenceList(order.get(0));
-        UnavailableException u = checkWritable(pref, cl.write());
+        UnavailableException u = checkWritable(order.get(0), pref, cl.write());
         if (u != null) {
             return CompletableFuture.failedFuture(u);
         }
@@ -899,6 +1093,11 @@ public final class ClusterService implements KeyValueService {
         m.put("unavailable", unavailables.sum());
         m.put("replica_requests_in_flight", inFlight.sum());
         m.put("locked_keys", (long) locks.heldKeys());
+        if (hints != null) {
+            m.put("hints_sent_to_fallbacks", hintsSentToFallbacks.sum());
+            m.put("hints_kept_by_coordinator", hintsKeptByCoordinator.sum());
+            m.putAll(hints.counters());
+        }
         return m;
     }
 }

@@ -26,6 +26,8 @@ public final class StaticMembership implements Membership {
     private final NodeId self;
     private final Map<NodeId, Boolean> alive = new ConcurrentHashMap<>();
     private final Map<NodeId, Long> lastSeenMillis = new ConcurrentHashMap<>();
+    /** When each peer now down was first seen down (the hint window counts from it). */
+    private final Map<NodeId, Long> downSinceMillis = new ConcurrentHashMap<>();
     private final Clock clock;
     private volatile boolean stopped;
 
@@ -84,6 +86,7 @@ public final class StaticMembership implements Membership {
     @Override
     public void reportSuccess(NodeId node) {
         lastSeenMillis.put(node, clock.currentTimeMillis());
+        downSinceMillis.remove(node);
         if (alive.put(node, Boolean.TRUE) != Boolean.TRUE) {
             log.info("peer {} is up", node);
         }
@@ -94,9 +97,18 @@ public final class StaticMembership implements Membership {
         if (node.equals(self)) {
             return;
         }
+        downSinceMillis.putIfAbsent(node, clock.currentTimeMillis());
         if (alive.put(node, Boolean.FALSE) != Boolean.FALSE) {
             log.warn("peer {} is down", node);
         }
+    }
+
+    /**
+     * When a peer now believed down was first seen down, Unix millis; 0 while it is believed up.
+     * (The hint store stops hinting a peer down longer than the hint window.)
+     */
+    public long downSinceMillis(NodeId node) {
+        return downSinceMillis.getOrDefault(node, 0L);
     }
 
     /** When a peer last answered, Unix millis; 0 = never. */

@@ -20,6 +20,13 @@ public enum Verb {
     NODE_STATS(7),
     RANDOM_KEY(8),
     /**
+     * Store a hint for a replica that is down (sloppy quorum): payload {@code len(target) ||
+     * target (ASCII node id) || len(key) || key || len(set) || encoded sibling set}; reply one
+     * byte, 1 = stored durably, 0 = dropped (target down longer than the hint window, or over
+     * its hint byte bound).
+     */
+    HINT_WRITE(12),
+    /**
      * A page of a partition's stored sibling sets (tombstones and expired versions included),
      * in token order, for a node streaming the partition in (join, leave, remove, replace).
      */
