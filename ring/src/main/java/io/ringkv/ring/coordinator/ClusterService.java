@@ -83,6 +83,7 @@ public final class ClusterService implements KeyValueService {
     private final HintStore hints;
     private final LongAdder hintsSentToFallbacks = new LongAdder();
     private final LongAdder hintsKeptByCoordinator = new LongAdder();
+    private final LongAdder pendingReplicaWrites = new LongAdder();
     private final LongAdder readRepairs = new LongAdder();
     private final LongAdder readRepairFailures = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
@@ -525,11 +526,23 @@ public final class ClusterService implements KeyValueService {
                 others.add(n);
             }
         }
+        byte[] payload = null;
+        List<NodeId> targets = ring().writeTargets(key);
+        if (targets != pref) {
+            payload = encodeWrite(key, set);
+            for (NodeId n : targets) {
+                if (!pref.contains(n)) {
+                    pendingReplicaWrite(n, key, set, payload);
+                }
+            }
+        }
         if (acks >= required && others.isEmpty()) {
             return CompletableFuture.completedFuture(set);
         }
         WriteRound round = new WriteRound(set, level, required, acks, others.size());
-        byte[] payload = encodeWrite(key, set);
+        if (payload == null) {
+            payload = encodeWrite(key, set);
+        }
         HintedWrite hinted = hints == null ? null : new HintedWrite(key, set, level, pref, round);
         for (NodeId n : others) {
             if (hinted != null && !membership.isAlive(n)) {
@@ -553,6 +566,34 @@ public final class ClusterService implements KeyValueService {
             });
         }
         return round.result;
+    }
+
+    /**
+     * A write to a node that will replicate the key once the ring's transition commits (a
+     * joining node, or a new replica of a leaving or removed node's partitions): it is
+     * streaming the partition, and a write that reached the source after the stream passed
+     * the key would otherwise be missing there (Cassandra's pending-range writes). Its answer
+     * does not count toward W; a failure leaves a hint here so the write still arrives.
+     */
+    private void pendingReplicaWrite(NodeId n, byte[] key, Siblings set, byte[] payload) {
+        pendingReplicaWrites.increment();
+        if (n.equals(self)) {
+            store.merge(key, set);
+            return;
+        }
+        inFlight.increment();
+        messaging.request(n, Verb.REPLICA_WRITE, payload, settings.requestTimeoutMillis()).whenComplete((r, err) -> {
+            inFlight.decrement();
+            if (err == null) {
+                membership.reportSuccess(n);
+            } else {
+                noteFailure(n, err);
+                if (hints != null) {
+                    hintsKeptByCoordinator.increment();
+                    hints.store(n, key, set);
+                }
+            }
+        });
     }
 
     /**
@@ -1093,6 +1134,7 @@ public final class ClusterService implements KeyValueService {
         m.put("unavailable", unavailables.sum());
         m.put("replica_requests_in_flight", inFlight.sum());
         m.put("locked_keys", (long) locks.heldKeys());
+        m.put("pending_replica_writes", pendingReplicaWrites.sum());
         if (hints != null) {
             m.put("hints_sent_to_fallbacks", hintsSentToFallbacks.sum());
             m.put("hints_kept_by_coordinator", hintsKeptByCoordinator.sum());
