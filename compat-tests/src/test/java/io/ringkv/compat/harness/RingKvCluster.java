@@ -87,7 +87,11 @@ public final class RingKvCluster implements AutoCloseable {
         private int size = 3;
         private String engine = "memory";
         private boolean proxies;
-        private int probeIntervalMillis = 200;
+        /**
+         * Gossip every 200 ms, and a failure detector scaled to it (a killed node is judged down
+         * in about 2 s), so tests do not wait on production's one-second rounds.
+         */
+        private int gossipIntervalMillis = 200;
         private int requestTimeoutMillis = 5000;
         private String password = "";
         private final List<String> extraArgs = new ArrayList<>();
@@ -113,8 +117,8 @@ public final class RingKvCluster implements AutoCloseable {
             return this;
         }
 
-        public Builder probeIntervalMillis(int ms) {
-            this.probeIntervalMillis = ms;
+        public Builder gossipIntervalMillis(int ms) {
+            this.gossipIntervalMillis = ms;
             return this;
         }
 
@@ -156,7 +160,10 @@ public final class RingKvCluster implements AutoCloseable {
                 }
                 List<String> common = new ArrayList<>(List.of("--cluster-secret", CLUSTER_SECRET,
                         "--cluster-port-offset", Integer.toString(CLUSTER_PORT_OFFSET),
-                        "--storage-engine", engine, "--probe-interval-ms", Integer.toString(probeIntervalMillis),
+                        "--storage-engine", engine, "--gossip-interval-ms", Integer.toString(gossipIntervalMillis),
+                        "--phi-acceptable-pause-ms", Integer.toString(3 * gossipIntervalMillis),
+                        "--phi-min-std-dev-ms", Integer.toString(gossipIntervalMillis / 2),
+                        "--ring-settle-ms", Integer.toString(3 * gossipIntervalMillis),
                         "--request-timeout-ms", Integer.toString(requestTimeoutMillis), "--io-threads", "2"));
                 if (!password.isEmpty()) {
                     common.addAll(List.of("--requirepass", password));
