@@ -18,7 +18,13 @@ public enum Verb {
     FLUSH(6),
     /** Node statistics (key counts per partition, for DBSIZE; random key). */
     NODE_STATS(7),
-    RANDOM_KEY(8);
+    RANDOM_KEY(8),
+    /** Anti-entropy: hashes of a partition's tree nodes (root, branches, or leaves of some branches). */
+    REPAIR_TREE(13),
+    /** Anti-entropy: (key, version digest) of the keys in some leaves of a partition's tree. */
+    REPAIR_KEYS(14),
+    /** Anti-entropy: the sibling sets of some keys. */
+    REPAIR_FETCH(15);
 
     private final int code;
 
