@@ -238,8 +238,13 @@ public final class RepairService {
         if (existing != null) {
             return existing;
         }
-        Repair repair = new Repair(partition);
-        repair.run().whenComplete((result, err) -> {
+        CompletableFuture<RepairResult> run;
+        try {
+            run = new Repair(partition).run();
+        } catch (RuntimeException e) {
+            run = CompletableFuture.failedFuture(e);
+        }
+        run.whenComplete((result, err) -> {
             running.remove(partition, mine);
             if (err != null) {
                 log.warn("repair of partition {} failed", partition, err);

@@ -259,9 +259,13 @@ public final class RepairTrees implements ReplicaStore.ChangeListener {
      * rebuilds that are due. Returns the keys read; 0 when there is nothing to do.
      */
     public int buildStep(int keysMax) {
+        return buildStep(keysMax, true);
+    }
+
+    private int buildStep(int keysMax, boolean rebuilds) {
         int done = 0;
         while (done < keysMax) {
-            int p = nextPartitionToBuild();
+            int p = nextPartitionToBuild(rebuilds);
             if (p < 0) {
                 break;
             }
@@ -270,21 +274,22 @@ public final class RepairTrees implements ReplicaStore.ChangeListener {
         return done;
     }
 
-    /** Builds every tree that is unbuilt or due, without throttling (tests; idle start-up). */
+    /** Builds every tree not built yet, without throttling (tests; an idle start-up). */
     public void buildAll() {
-        while (buildStep(Integer.MAX_VALUE) > 0) {
+        while (buildStep(Integer.MAX_VALUE, false) > 0) {
             // each step reads at least one key or finishes a partition
         }
     }
 
     /** The partition being built, else the first unbuilt one, else the stalest due for a rebuild; -1 if none. */
-    private synchronized int nextPartitionToBuild() {
+    private synchronized int nextPartitionToBuild(boolean rebuilds) {
         long now = clock.currentTimeMillis();
         for (int i = 0; i < parts.length; i++) {
             int p = (nextBuildPartition + i) % parts.length;
             Part part = parts[p];
             synchronized (part) {
-                if (part.building != null || part.live == null || now - part.builtAtMillis >= settings.treeRebuildIntervalMillis()) {
+                boolean due = rebuilds && now - part.builtAtMillis >= settings.treeRebuildIntervalMillis();
+                if (part.building != null || part.live == null || due) {
                     nextBuildPartition = p;
                     return p;
                 }
