@@ -14,6 +14,7 @@ import io.ringkv.storage.EntryFilter;
 import io.ringkv.storage.StorageEngine;
 import io.ringkv.storage.StorageIterator;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.IntToLongFunction;
 import java.util.function.UnaryOperator;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -48,6 +51,9 @@ public final class ReplicaStore {
     private static final byte[] FLUSH_TIME_KEY = {0, 'F'};
     /** This disk's dot epoch, under a key shorter than a token like the flush time. */
     private static final byte[] DOT_EPOCH_KEY = {0, 'E'};
+    /** Prefix of the per-partition last full repair time: {0, 'R', partition high byte, low byte}. */
+    private static final byte FULL_REPAIR_TAG = 'R';
+    private static final ChangeListener[] NO_LISTENERS = new ChangeListener[0];
     /** Sets written before the cluster (format 1 records) are read as one version of this node. */
     private static final NodeId LEGACY_WRITER = new NodeId("legacy");
 
@@ -69,6 +75,34 @@ public final class ReplicaStore {
     private volatile long dotEpoch;
     private byte[] expireCursor;
     private final Object expireCursorLock = new Object();
+    /** Copy-on-write: the write path reads the array without a lock. */
+    private volatile ChangeListener[] listeners = NO_LISTENERS;
+    private final AtomicLongArray fullRepairMillis;
+
+    /**
+     * Sees every change to the stored sets, e.g. to keep anti-entropy hash trees in step with
+     * the data. Called on the writer's thread, under the key's lock, right after the engine
+     * write: calls for one key never overlap or reorder, and nothing else changes the key
+     * between the write and the call. Implementations must be fast and must not throw (an
+     * exception reaches the writer, whose change is nevertheless stored).
+     */
+    public interface ChangeListener {
+        /**
+         * @param token the key's token (its partition is {@code partitioner.partitionOfToken(token)})
+         * @param before the set stored before, null when the key was absent
+         * @param after the set stored now
+         */
+        void changed(long token, byte[] key, Siblings before, Siblings after);
+
+        /** Every key was dropped (FLUSHALL); called with every key lock held. */
+        void cleared();
+    }
+
+    /** Visits stored sets in storage-key order; returns false to stop. */
+    @FunctionalInterface
+    public interface StoredVisitor {
+        boolean visit(byte[] storageKey, Siblings set);
+    }
 
     public ReplicaStore(StorageEngine engine, Partitioner partitioner, Clock clock, RandomGenerator random,
             int lockStripes, int siblingsWarn, int siblingsMax) {
@@ -93,7 +127,25 @@ public final class ReplicaStore {
         this.flushTimeMillis = flushed == null ? 0 : Bytes.getLong(flushed, 0);
         byte[] epoch = engine.get(DOT_EPOCH_KEY);
         this.dotEpoch = epoch == null ? newDotEpoch() : Bytes.getLong(epoch, 0);
+        this.fullRepairMillis = new AtomicLongArray(partitioner.partitionCount());
+        for (int p = 0; p < partitioner.partitionCount(); p++) {
+            byte[] stored = engine.get(fullRepairKey(p));
+            fullRepairMillis.set(p, stored == null ? 0 : Bytes.getLong(stored, 0));
+        }
         countKeys();
+    }
+
+    /** Registers a listener for every later change; call before the store takes traffic. */
+    public synchronized void addChangeListener(ChangeListener listener) {
+        ChangeListener[] next = Arrays.copyOf(listeners, listeners.length + 1);
+        next[listeners.length] = listener;
+        listeners = next;
+    }
+
+    private void notifyChanged(long token, byte[] key, Siblings before, Siblings after) {
+        for (ChangeListener l : listeners) {
+            l.changed(token, key, before, after);
+        }
     }
 
     /**
@@ -102,6 +154,26 @@ public final class ReplicaStore {
      * grace period, by which time repair has spread the deletion to every live replica.
      */
     public static EntryFilter compactionFilter(Clock clock, long tombstoneGraceMillis) {
+        return compactionFilter(clock, tombstoneGraceMillis, null, p -> Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #compactionFilter(Clock, long)}, and a dead set is dropped only if its newest
+     * tombstone or deadline is also older than its partition's last full repair
+     * ({@code lastFullRepairMillis}, e.g. {@link #lastFullRepairMillis}): a repair in which
+     * every replica of the partition took part and converged, so every replica holds the
+     * tombstone and none can hand the deleted value back later.
+     *
+     * <p>Cassandra's caveat, narrowed: while a replica is down no full repair of its
+     * partitions completes, so their tombstones outlive the grace until it is back and
+     * repaired. But a node taken out of the ring (no longer a replica) and brought back later
+     * with its old disk may hold values whose tombstones were reaped meanwhile, and repair
+     * would spread them again: wipe such a node's data before it rejoins.
+     *
+     * @param partitioner maps a storage key's token to its partition
+     */
+    public static EntryFilter compactionFilter(Clock clock, long tombstoneGraceMillis, Partitioner partitioner,
+            IntToLongFunction lastFullRepairMillis) {
         return (key, value) -> {
             if (key.length < StorageKeys.TOKEN_BYTES) {
                 return false;
@@ -122,8 +194,32 @@ public final class ReplicaStore {
                     return false;
                 }
             }
-            return newest < now - tombstoneGraceMillis;
+            if (newest >= now - tombstoneGraceMillis) {
+                return false;
+            }
+            int partition = partitioner == null ? 0 : partitioner.partitionOfToken(StorageKeys.token(key));
+            return newest < lastFullRepairMillis.applyAsLong(partition);
         };
+    }
+
+    private static byte[] fullRepairKey(int partition) {
+        return new byte[] {0, FULL_REPAIR_TAG, (byte) (partition >>> 8), (byte) partition};
+    }
+
+    /**
+     * When the last full repair of {@code partition} started (0 = never): every tombstone and
+     * deadline older than this was on every replica once that repair converged.
+     */
+    public long lastFullRepairMillis(int partition) {
+        return fullRepairMillis.get(partition);
+    }
+
+    /** Records (durably, in the engine) a full repair of {@code partition}; never moves back. */
+    public void recordFullRepair(int partition, long startedMillis) {
+        long now = fullRepairMillis.accumulateAndGet(partition, startedMillis, Math::max);
+        byte[] v = new byte[8];
+        Bytes.putLong(v, 0, now);
+        engine.put(fullRepairKey(partition), v);
     }
 
     static Siblings decodeStored(byte[] value) {
@@ -233,6 +329,7 @@ public final class ReplicaStore {
             if (!next.equals(base)) {
                 engine.put(skey, next.encode());
                 account(token, stored, next);
+                notifyChanged(token, key, stored, next);
             }
             return next;
         } finally {
@@ -527,6 +624,56 @@ public final class ReplicaStore {
         return null;
     }
 
+    /**
+     * Runs {@code task} with every key lock held: no change is in progress or can start, and
+     * every change made before has been stored and announced to the listeners. For tasks that
+     * need a quiet moment to start from (an anti-entropy tree build taking its next batch).
+     */
+    public void quiesced(Runnable task) {
+        for (ReentrantLock l : stripes) {
+            l.lock();
+        }
+        try {
+            task.run();
+        } finally {
+            for (int i = stripes.length - 1; i >= 0; i--) {
+                stripes[i].unlock();
+            }
+        }
+    }
+
+    /**
+     * Runs {@code visitor} on the set stored under {@code storageKey} (null when absent) with
+     * the key's lock held, so no change to it, and no listener call for it, interleaves.
+     */
+    public void inspectLocked(byte[] storageKey, Consumer<Siblings> visitor) {
+        ReentrantLock lock = stripe(StorageKeys.token(storageKey));
+        lock.lock();
+        try {
+            visitor.accept(readStored(storageKey));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Visits the stored sets in {@code [fromInclusive, toExclusive)} (storage keys; null = open),
+     * without locks, skipping the short meta keys. Stops when the visitor returns false.
+     */
+    public void scanStored(byte[] fromInclusive, byte[] toExclusive, StoredVisitor visitor) {
+        try (StorageIterator it = engine.iterator(fromInclusive, toExclusive)) {
+            for (; it.valid(); it.next()) {
+                byte[] skey = it.key();
+                if (skey.length < StorageKeys.TOKEN_BYTES) {
+                    continue;
+                }
+                if (!visitor.visit(skey, decodeStored(it.value()))) {
+                    return;
+                }
+            }
+        }
+    }
+
     /** Drops every key and remembers {@code flushMillis}: older versions arriving later are ignored. */
     public void flush(long flushMillis) {
         for (ReentrantLock l : stripes) {
@@ -543,8 +690,13 @@ public final class ReplicaStore {
             newDotEpoch();
             for (int i = 0; i < keysPerPartition.length(); i++) {
                 keysPerPartition.set(i, 0);
+                // Conservative: tombstones written after the flush need a new full repair.
+                fullRepairMillis.set(i, 0);
             }
             volatileKeyCount.set(0);
+            for (ChangeListener l : listeners) {
+                l.cleared();
+            }
         } finally {
             for (int i = stripes.length - 1; i >= 0; i--) {
                 stripes[i].unlock();
@@ -608,6 +760,7 @@ public final class ReplicaStore {
             Siblings next = Siblings.of(stored.clock(), rewritten);
             engine.put(skey, next.encode());
             account(token, stored, next);
+            notifyChanged(token, key, stored, next);
             boolean stopped = present(stored) && !present(next);
             if (stopped) {
                 expiredKeys.increment();

@@ -26,6 +26,12 @@ public enum Verb {
      * its hint byte bound).
      */
     HINT_WRITE(12),
+    /** Anti-entropy: hashes of a partition's tree nodes (root, branches, or leaves of some branches). */
+    REPAIR_TREE(13),
+    /** Anti-entropy: (key, version digest) of the keys in some leaves of a partition's tree. */
+    REPAIR_KEYS(14),
+    /** Anti-entropy: the sibling sets of some keys. */
+    REPAIR_FETCH(15),
     /**
      * A page of a partition's stored sibling sets (tombstones and expired versions included),
      * in token order, for a node streaming the partition in (join, leave, remove, replace).

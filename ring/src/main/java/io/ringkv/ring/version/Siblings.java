@@ -191,14 +191,25 @@ public final class Siblings {
     }
 
     /**
-     * Two siblings with one dot are one write and hold the same bytes. Should they ever differ (a
-     * node that lost its data reissuing a dot), pick by content so that every replica picks the
-     * same one and merge stays commutative, instead of failing the key forever.
+     * Two siblings with one dot are one write and hold the same bytes, with one legitimate
+     * exception: a replica that reclaimed the value once it expired holds a tombstone under the
+     * same dot (stamped at the deadline). The tombstone must win, or merging with a replica
+     * that has not reclaimed yet (repair, read repair) would bring the expired value back.
+     * Should two versions differ otherwise (a node that lost its data reissuing a dot), pick by
+     * content so that every replica picks the same one and merge stays commutative, instead of
+     * failing the key forever.
      */
     private static Version sameDot(Version mine, Version theirs) {
         byte[] x = mine.record().encoded();
         byte[] y = theirs.record().encoded();
-        return x == y || Arrays.compareUnsigned(x, y) >= 0 ? mine : theirs;
+        if (x == y) {
+            return mine;
+        }
+        boolean mineDead = mine.record().isTombstone();
+        if (mineDead != theirs.record().isTombstone()) {
+            return mineDead ? mine : theirs;
+        }
+        return Arrays.compareUnsigned(x, y) >= 0 ? mine : theirs;
     }
 
     private static boolean sameElements(Version[] out, int length, Version[] original) {

@@ -185,12 +185,16 @@ public final class VersionVector {
         return Collections.unmodifiableSortedMap(map);
     }
 
-    /** The {@code i}-th node in id order; the sibling codec refers to dot nodes by this index. */
-    NodeId nodeAt(int i) {
+    /**
+     * The {@code i}-th node in id order; the sibling codec refers to dot nodes by this index.
+     * Public for digests that must walk the entries without allocating (anti-entropy trees).
+     */
+    public NodeId nodeAt(int i) {
         return nodes[i];
     }
 
-    long counterAt(int i) {
+    /** The counter of {@link #nodeAt}({@code i}). */
+    public long counterAt(int i) {
         return counters[i];
     }
 

@@ -177,4 +177,48 @@ class ReplicaStoreTest {
         store.coordinate(b("only"), s -> s.update(A, s.clock(), value("x")));
         assertThat(store.randomKey()).isEqualTo(b("only"));
     }
+
+    @Test
+    void compactionFilterKeepsDeadSetsUntilAFullRepairOfTheirPartitionCoversThem() {
+        var filter = ReplicaStore.compactionFilter(clock, 1000, partitioner, store::lastFullRepairMillis);
+        long deletedAt = clock.currentTimeMillis();
+        Siblings dead = Siblings.empty().update(A, VersionVector.empty(), Record.tombstone(deletedAt));
+        byte[] key = StorageKeys.encode(b("k"));
+        int partition = partitioner.partitionOf(b("k"));
+        clock.advanceMillis(5000);
+        assertThat(filter.shouldDrop(key, dead.encode())).as("past the grace, never fully repaired").isFalse();
+
+        store.recordFullRepair(partition, deletedAt);
+        assertThat(filter.shouldDrop(key, dead.encode())).as("repair started at the deletion itself").isFalse();
+        store.recordFullRepair(partition, deletedAt + 1);
+        assertThat(filter.shouldDrop(key, dead.encode())).isTrue();
+        store.recordFullRepair(partition, 5);
+        assertThat(store.lastFullRepairMillis(partition)).as("never moves back").isEqualTo(deletedAt + 1);
+        assertThat(new ReplicaStore(engine, partitioner, clock, new SplittableRandom(2), 16, 3, 5).lastFullRepairMillis(partition))
+                .as("persisted").isEqualTo(deletedAt + 1);
+        assertThat(store.scanPartition(partition, 0, 100, null, null).keys()).as("the meta key is no user key").isEmpty();
+    }
+
+    @Test
+    void changeListenersSeeEveryStoredChangeWithItsBeforeAndAfter() {
+        List<String> seen = new ArrayList<>();
+        store.addChangeListener(new ReplicaStore.ChangeListener() {
+            @Override
+            public void changed(long token, byte[] key, Siblings before, Siblings after) {
+                assertThat(token).isEqualTo(Partitioner.token(key));
+                seen.add(new String(key, StandardCharsets.UTF_8) + ":" + (before == null ? "-" : values(before)) + "->" + values(after));
+            }
+
+            @Override
+            public void cleared() {
+                seen.add("cleared");
+            }
+        });
+        store.coordinate(b("k"), s -> s.update(A, s.clock(), Record.string(b("v"), clock.currentTimeMillis(), clock.currentTimeMillis() + 10)));
+        store.merge(b("k"), store.read(b("k"))); // no change: no call
+        clock.advanceMillis(100);
+        store.reclaimExpired(b("k"));
+        store.flush(clock.currentTimeMillis());
+        assertThat(seen).containsExactly("k:-->[v]", "k:[v]->[<tombstone>]", "cleared");
+    }
 }

@@ -333,4 +333,19 @@ class SiblingsTest {
         }
         return out;
     }
+
+    @Test
+    void mergeOfAnExpiredValueWithItsReclaimedTombstoneKeepsTheTombstoneEitherWay() {
+        Siblings live = Siblings.empty().update(A, NOTHING_SEEN, expiring("gone", 10, 500));
+        Dot dot = live.versions().get(0).dot();
+        Siblings reclaimed = Siblings.of(live.clock(), List.of(new Version(dot, tombstone(500))));
+
+        for (Siblings merged : List.of(live.merge(reclaimed), reclaimed.merge(live))) {
+            assertThat(merged.versions()).singleElement().satisfies(v -> {
+                assertThat(v.dot()).isEqualTo(dot);
+                assertThat(v.record().isTombstone()).isTrue();
+                assertThat(v.record().timestampMillis()).isEqualTo(500);
+            });
+        }
+    }
 }
