@@ -43,9 +43,13 @@ public final class ServerContext {
     private final LongAdder errorReplies = new LongAdder();
     private volatile int boundPort;
 
+    private final RingServices ring;
+
     public ServerContext(ServerConfig config, ClusterService kv, MessagingService messaging, byte[] clusterSecret, Clock clock,
-            CommandTable commands, io.ringkv.ring.partition.Partitioner partitioner, String runId, String nodeId, Runnable shutdownRequest) {
+            CommandTable commands, io.ringkv.ring.partition.Partitioner partitioner, String runId, String nodeId, Runnable shutdownRequest,
+            RingServices ring) {
         this.config = config;
+        this.ring = ring;
         this.kv = kv;
         this.messaging = messaging;
         this.clusterSecret = clusterSecret.clone();
@@ -61,6 +65,11 @@ public final class ServerContext {
 
     public ServerConfig config() {
         return config;
+    }
+
+    /** Gossip, ring changes, hints, repair and streaming; all null on a standalone node. */
+    public RingServices ring() {
+        return ring;
     }
 
     public KeyValueService kv() {
