@@ -18,7 +18,16 @@ public enum Verb {
     FLUSH(6),
     /** Node statistics (key counts per partition, for DBSIZE; random key). */
     NODE_STATS(7),
-    RANDOM_KEY(8);
+    RANDOM_KEY(8),
+    /** Gossip round opening: digests of every known node and the ring digest (see {@code Gossiper}). */
+    GOSSIP_SYN(9),
+    /**
+     * Reserved for a gossip ACK sent as its own message; today the ACK travels as the reply to
+     * {@link #GOSSIP_SYN} and no handler is registered for this verb.
+     */
+    GOSSIP_ACK(10),
+    /** Gossip round closing: the states the responder asked for; empty reply. */
+    GOSSIP_ACK2(11);
 
     private final int code;
 
