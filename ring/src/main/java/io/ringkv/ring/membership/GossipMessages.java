@@ -83,7 +83,26 @@ public final class GossipMessages {
     static int stateSize(NodeId node, EndpointState s) {
         int n = 1 + node.id().length() + varintSize(s.generation()) + varintSize(s.heartbeat().version()) + 1;
         for (Map.Entry<ApplicationState, VersionedValue> e : s.states().entrySet()) {
-            n += 1 + e.getKey().name().length() + 2 + e.getValue().value().length() * 3 + varintSize(e.getValue().version());
+            n += 1 + e.getKey().name().length() + 2 + utf8Length(e.getValue().value()) + varintSize(e.getValue().version());
+        }
+        return n;
+    }
+
+    /** UTF-8 length without encoding; an unpaired surrogate counts 3 (the encoder writes 1): never an undercount. */
+    static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n += 1;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
         }
         return n;
     }
