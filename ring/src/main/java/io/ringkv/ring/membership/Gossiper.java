@@ -701,7 +701,10 @@ public final class Gossiper {
                 log.info("{} is up", node);
                 enqueue(l -> l.onUp(node));
             } else {
-                log.info("{} is down (phi {})", node, String.format("%.1f", detector.phi(node, now)));
+                if (log.isInfoEnabled()) {
+                    log.info("{} is down (phi {}{})", node, String.format("%.1f", detector.phi(node, now)),
+                            suspected.contains(node) ? ", unreachable" : "");
+                }
                 enqueue(l -> l.onDown(node));
             }
         }
