@@ -62,7 +62,13 @@ public final class WireReader {
     }
 
     public byte[] bytes() {
-        int n = length(end - pos);
+        // The bound is taken after the length prefix is read: the prefix's own bytes are not
+        // available to the payload (computing end - pos as the argument would count them).
+        long v = varint();
+        if (v < 0 || v > end - pos) {
+            throw new IllegalArgumentException("length " + v + " exceeds the " + (end - pos) + " bytes left");
+        }
+        int n = (int) v;
         byte[] out = new byte[n];
         System.arraycopy(buf, pos, out, 0, n);
         pos += n;

@@ -19,6 +19,15 @@ public enum Verb {
     /** Node statistics (key counts per partition, for DBSIZE; random key). */
     NODE_STATS(7),
     RANDOM_KEY(8),
+    /** Gossip round opening: digests of every known node and the ring digest (see {@code Gossiper}). */
+    GOSSIP_SYN(9),
+    /**
+     * Reserved for a gossip ACK sent as its own message; today the ACK travels as the reply to
+     * {@link #GOSSIP_SYN} and no handler is registered for this verb.
+     */
+    GOSSIP_ACK(10),
+    /** Gossip round closing: the states the responder asked for; empty reply. */
+    GOSSIP_ACK2(11),
     /**
      * Store a hint for a replica that is down (sloppy quorum): payload {@code len(target) ||
      * target (ASCII node id) || len(key) || key || len(set) || encoded sibling set}; reply one
