@@ -2,7 +2,10 @@ package io.ringkv.ring.membership;
 
 import io.ringkv.ring.NodeId;
 import io.ringkv.ring.partition.RingSnapshot;
+import io.ringkv.common.Clock;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 
 /**
@@ -17,9 +20,29 @@ import java.util.Optional;
  */
 public final class GossipMembership implements Membership {
     private final Gossiper gossiper;
+    private final Clock clock;
+    /** When each peer was last judged down, while it stays down (hint windows count from it). */
+    private final Map<NodeId, Long> downSinceMillis = new ConcurrentHashMap<>();
 
-    public GossipMembership(Gossiper gossiper) {
+    public GossipMembership(Gossiper gossiper, Clock clock) {
         this.gossiper = Objects.requireNonNull(gossiper, "gossiper");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        gossiper.addListener(new MembershipListener() {
+            @Override
+            public void onUp(NodeId node) {
+                downSinceMillis.remove(node);
+            }
+
+            @Override
+            public void onDown(NodeId node) {
+                downSinceMillis.putIfAbsent(node, clock.currentTimeMillis());
+            }
+        });
+    }
+
+    /** Since when {@code node} has been judged down, Unix millis; 0 when it is not down. */
+    public long downSinceMillis(NodeId node) {
+        return isAlive(node) ? 0 : downSinceMillis.getOrDefault(node, 0L);
     }
 
     public Gossiper gossiper() {

@@ -35,8 +35,15 @@ import java.util.List;
  */
 public final class RingCodec {
     public static final int FORMAT_VERSION = 1;
-    /** Flag bits understood by this version (none yet). */
-    static final int KNOWN_FLAGS = 0;
+    /**
+     * Flag: the ring is in transition. Each member then carries a role byte (current, target
+     * or both) and the pending owners follow the owners.
+     */
+    static final int FLAG_IN_TRANSITION = 1;
+    private static final int ROLE_CURRENT = 1;
+    private static final int ROLE_TARGET = 2;
+    /** Flag bits understood by this version. */
+    static final int KNOWN_FLAGS = FLAG_IN_TRANSITION;
     public static final int MEMBERS_MAX = 4096;
     public static final int PARTITIONS_MAX = 1 << 16;
     public static final int REPLICATION_FACTOR_MAX = 16;
@@ -45,7 +52,8 @@ public final class RingCodec {
     /** Largest encoding: every member and partition at its size limit. */
     public static final int ENCODED_BYTES_MAX = 2 + 10 + 1 + 3
             + MEMBERS_MAX * (1 + NodeId.MAX_LENGTH + 2 + HOST_BYTES_MAX + 3 + 3 + 2)
-            + 3 + PARTITIONS_MAX * 2;
+            + 3 + PARTITIONS_MAX * 2
+            + MEMBERS_MAX + PARTITIONS_MAX * 2;
 
     private RingCodec() {}
 
@@ -56,8 +64,9 @@ public final class RingCodec {
             throw new IllegalArgumentException("ring exceeds the codec's limits: " + ring);
         }
         ByteSink out = new ByteSink(64 + members.size() * 32 + ring.partitionCount() * 2);
+        boolean transition = ring.isInTransition();
         out.writeByte(FORMAT_VERSION);
-        out.writeByte(0);
+        out.writeByte(transition ? FLAG_IN_TRANSITION : 0);
         out.writeVarLong(ring.version());
         out.writeVarLong(ring.replicationFactor());
         out.writeVarLong(members.size());
@@ -71,11 +80,20 @@ public final class RingCodec {
             out.writeVarLong(checkPort(m.clientPort()));
             out.writeVarLong(checkPort(m.clusterPort()));
             out.writeVarLong(m.weight());
+            if (transition) {
+                out.writeByte((ring.isCurrentMember(m.id()) ? ROLE_CURRENT : 0) | (ring.isTargetMember(m.id()) ? ROLE_TARGET : 0));
+            }
         }
         out.writeVarLong(ring.partitionCount());
         for (int p = 0; p < ring.partitionCount(); p++) {
             // Members are in id order in both the snapshot and the encoding.
             out.writeVarLong(indexOf(members, ring.owner(p)));
+        }
+        if (transition) {
+            NodeId[] pending = ring.pendingOwners();
+            for (NodeId owner : pending) {
+                out.writeVarLong(indexOf(members, owner));
+            }
         }
         return out.toByteArray();
     }
@@ -102,14 +120,30 @@ public final class RingCodec {
         if (memberCount < 1 || replicationFactor < 1) {
             throw new IllegalArgumentException("ring needs members and a replication factor: " + memberCount + ", " + replicationFactor);
         }
+        boolean transition = (flags & FLAG_IN_TRANSITION) != 0;
         List<Member> members = new ArrayList<>(memberCount);
+        List<Member> current = new ArrayList<>();
+        List<Member> target = new ArrayList<>();
         for (int i = 0; i < memberCount; i++) {
             NodeId id = new NodeId(new String(bounded(in, NodeId.MAX_LENGTH), StandardCharsets.US_ASCII));
             String host = new String(bounded(in, HOST_BYTES_MAX), StandardCharsets.UTF_8);
             int clientPort = in.length(PORT_MAX);
             int clusterPort = in.length(PORT_MAX);
             int weight = in.length(Integer.MAX_VALUE);
-            members.add(new Member(id, host, clientPort, clusterPort, weight));
+            Member m = new Member(id, host, clientPort, clusterPort, weight);
+            members.add(m);
+            if (transition) {
+                int role = in.u8();
+                if (role == 0 || (role & ~(ROLE_CURRENT | ROLE_TARGET)) != 0) {
+                    throw new IllegalArgumentException("bad member role " + role + " for " + id);
+                }
+                if ((role & ROLE_CURRENT) != 0) {
+                    current.add(m);
+                }
+                if ((role & ROLE_TARGET) != 0) {
+                    target.add(m);
+                }
+            }
         }
         int partitionCount = in.length(PARTITIONS_MAX);
         if (partitionCount < 1 || Integer.bitCount(partitionCount) != 1) {
@@ -125,8 +159,19 @@ public final class RingCodec {
         for (int p = 0; p < partitionCount; p++) {
             owners[p] = members.get(in.length(memberCount - 1)).id();
         }
+        if (!transition) {
+            in.expectEnd();
+            return RingSnapshot.of(version, members, replicationFactor, owners);
+        }
+        NodeId[] pending = new NodeId[partitionCount];
+        for (int p = 0; p < partitionCount; p++) {
+            pending[p] = members.get(in.length(memberCount - 1)).id();
+        }
         in.expectEnd();
-        return RingSnapshot.of(version, members, replicationFactor, owners);
+        if (current.isEmpty() || target.isEmpty()) {
+            throw new IllegalArgumentException("a ring in transition needs current and target members");
+        }
+        return RingSnapshot.of(version, current, replicationFactor, owners, target, pending);
     }
 
     /** A 64-bit hash of the encoding: equal rings hash equal on every node. */

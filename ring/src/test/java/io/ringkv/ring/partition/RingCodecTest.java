@@ -24,6 +24,26 @@ class RingCodecTest {
     }
 
     @Test
+    void roundTripsRingsInTransition() {
+        RingSnapshot ring = RingSnapshot.initial(Rings.members(5), 64, 3);
+        List<Member> six = Rings.members(6);
+        RingSnapshot joining = RingTransitions.join(ring, six.get(5));
+        RingSnapshot leaving = RingTransitions.leave(ring, ring.members().get(2).id());
+        RingSnapshot replacing = RingTransitions.replace(ring, ring.members().get(1).id(), six.get(5));
+        for (RingSnapshot r : List.of(joining, leaving, replacing)) {
+            RingSnapshot back = RingCodec.decode(RingCodec.encode(r));
+            assertEquals(r, back);
+            assertEquals(r.hashCode(), back.hashCode());
+            assertEquals(RingTransitions.commit(r), RingTransitions.commit(back));
+            byte[] enc = RingCodec.encode(r);
+            for (int cut = 0; cut < enc.length; cut++) {
+                byte[] part = Arrays.copyOf(enc, cut);
+                assertThrows(IllegalArgumentException.class, () -> RingCodec.decode(part));
+            }
+        }
+    }
+
+    @Test
     void theContentHashIsStableAndTellsRingsApart() {
         RingSnapshot a = RingSnapshot.initial(Rings.members(5), 64, 3);
         RingSnapshot b = RingSnapshot.initial(Rings.members(6), 64, 3);

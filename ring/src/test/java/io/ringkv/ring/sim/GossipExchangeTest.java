@@ -158,7 +158,7 @@ class GossipExchangeTest {
     void aReportedUnreachablePeerIsDownUntilItsNextHeartbeatButSuccessCannotRaiseTheDead() {
         GossipSimHarness h = cluster(2, s -> s);
         assertTrue(h.runUntil(h::allUp, deadline(h, 10)));
-        GossipMembership m = new GossipMembership(h.gossiper(0));
+        GossipMembership m = new GossipMembership(h.gossiper(0), h.scheduler.clock());
         NodeId peer = h.ids.get(1);
         m.reportUnreachable(peer);
         assertFalse(m.isAlive(peer), "down at once, without waiting for phi");
@@ -176,7 +176,7 @@ class GossipExchangeTest {
     void membershipReportsStatusAndAlwaysCountsItselfAlive() {
         GossipSimHarness h = cluster(3, s -> s);
         assertTrue(h.runUntil(h::allUp, deadline(h, 10)));
-        GossipMembership m = new GossipMembership(h.gossiper(0));
+        GossipMembership m = new GossipMembership(h.gossiper(0), h.scheduler.clock());
         assertTrue(m.isAlive(h.ids.get(0)));
         assertEquals("up", m.state(h.ids.get(0)));
         assertEquals(0.0, m.phi(h.ids.get(0)));
@@ -195,7 +195,7 @@ class GossipExchangeTest {
         assertTrue(h.runUntil(() -> h.membershipConverged() && h.allUp(), deadline(h, 10)));
         NodeId leaver = h.ids.get(3);
         h.gossiper(3).setStatus(NodeStatus.LEFT);
-        GossipMembership m = new GossipMembership(h.gossiper(0));
+        GossipMembership m = new GossipMembership(h.gossiper(0), h.scheduler.clock());
         assertTrue(h.runUntil(() -> allKnowStatus(h, leaver, NodeStatus.LEFT), deadline(h, 5)));
         assertEquals("left", m.state(leaver));
         assertFalse(m.isAlive(leaver), "a departed node is not alive");
