@@ -15,7 +15,27 @@ import io.ringkv.ring.Consistency;
 import io.ringkv.ring.NodeId;
 import io.ringkv.ring.coordinator.ClusterService;
 import io.ringkv.ring.coordinator.CoordinatorSettings;
+import io.ringkv.resp.command.RingServices;
+import io.ringkv.ring.hints.HintSettings;
+import io.ringkv.ring.hints.HintStore;
+import io.ringkv.ring.hints.HintedHandoff;
+import io.ringkv.ring.membership.ApplicationState;
+import io.ringkv.ring.membership.FileGenerationStore;
+import io.ringkv.ring.membership.GossipMembership;
+import io.ringkv.ring.membership.GossipSettings;
+import io.ringkv.ring.membership.Gossiper;
+import io.ringkv.ring.membership.Membership;
+import io.ringkv.ring.membership.MembershipListener;
+import io.ringkv.ring.membership.NodeStatus;
+import io.ringkv.ring.membership.PhiAccrualSettings;
+import io.ringkv.ring.membership.RingManager;
 import io.ringkv.ring.membership.StaticMembership;
+import io.ringkv.ring.repair.RepairService;
+import io.ringkv.ring.repair.RepairSettings;
+import io.ringkv.ring.repair.RepairTrees;
+import io.ringkv.ring.streaming.StreamSettings;
+import io.ringkv.ring.streaming.StreamService;
+import java.util.HashMap;
 import io.ringkv.ring.partition.Member;
 import io.ringkv.ring.partition.RingSnapshot;
 import io.ringkv.ring.replica.ReplicaStore;
@@ -72,7 +92,16 @@ public final class NodeBootstrap implements AutoCloseable {
     private final ReplicaStore store;
     private final ClusterService cluster;
     private final MessagingService messaging;
-    private final StaticMembership membership;
+    private final Membership membership;
+    /** Null on a standalone node. */
+    private final GossipMembership gossip;
+    /** The transport's address lookup runs before the constructor finishes: it reads this. */
+    private volatile GossipMembership gossipRef;
+    private final StorageEngine hintsEngine;
+    private RepairTrees trees;
+    private final RingServices services;
+    private final ScheduledExecutorService gossipThread;
+    private final ScheduledExecutorService maintenanceThread;
     private final EventLoopGroup clusterLoop;
     private final ServerContext context;
     private final RespServer server;
@@ -85,33 +114,54 @@ public final class NodeBootstrap implements AutoCloseable {
         this.config = config;
         config.setDerived("appendonly", config.storageEngine().equals("memory") ? "no" : "yes");
         int offset = config.getInt("cluster-port-offset");
-        List<Member> members;
+        boolean clustered = !config.get("seeds").isBlank();
+        List<Member> seeds;
         NodeId self;
-        if (config.get("seeds").isBlank()) {
+        Member me;
+        if (!clustered) {
             self = new NodeId(config.get("node-id").isEmpty() ? "n1" : config.get("node-id"));
-            members = List.of(new Member(self, config.bind(), config.port(), config.port() + offset, config.getInt("weight")));
+            me = new Member(self, config.bind(), config.port(), config.port() + offset, config.getInt("weight"));
+            seeds = List.of(me);
         } else {
-            members = SeedList.parse(config.get("seeds"), offset);
+            seeds = SeedList.parse(config.get("seeds"), offset);
             if (config.get("node-id").isEmpty()) {
-                throw new IllegalArgumentException("node-id is required when seeds are given (it names this node in the seed list)");
+                throw new IllegalArgumentException("node-id is required when seeds are given");
             }
             self = new NodeId(config.get("node-id"));
-            if (members.stream().noneMatch(m -> m.id().equals(self))) {
-                throw new IllegalArgumentException("node-id " + self + " is not in seeds: " + config.get("seeds"));
+            me = seeds.stream().filter(m -> m.id().equals(self)).findFirst()
+                    .orElse(new Member(self, config.bind(), config.port(), config.port() + offset, config.getInt("weight")));
+        }
+        int partitions = config.getInt("partitions");
+        int replicationFactor = config.getInt("replication-factor");
+        boolean lsm = !config.storageEngine().equals("memory");
+        Path dataDir = Path.of(config.dataDir());
+        if (lsm || clustered) {
+            createDirectories(dataDir);
+        }
+        RingManager.RingStore ringStore = clustered && lsm ? new FileRingStore(dataDir) : new FileRingStore.InMemory();
+        RingSnapshot ring;
+        if (!clustered) {
+            ring = RingSnapshot.initial(seeds, partitions, replicationFactor);
+        } else {
+            // The stored ring (the last one seen) beats the seed list, which may describe a ring
+            // long gone. A node in neither joins: it starts from a version-0 ring of itself,
+            // which the first gossiped ring replaces.
+            ring = ringStore.load().orElseGet(() -> seeds.stream().anyMatch(m -> m.id().equals(self))
+                    ? RingSnapshot.initial(seeds, partitions, replicationFactor)
+                    : RingSnapshot.of(0, List.of(me), replicationFactor, ownedBy(self, partitions)));
+            if (ring.partitionCount() != partitions) {
+                throw new IllegalArgumentException("partitions is " + partitions + " but the ring has " + ring.partitionCount()
+                        + " (fixed at cluster creation)");
             }
         }
-        RingSnapshot ring = RingSnapshot.initial(members, config.getInt("partitions"), config.getInt("replication-factor"));
-        Member me = ring.member(self);
-        this.engine = openEngine(config, clock);
+        this.engine = openEngine(config, clock, this::lastFullRepairMillis, ring.partitioner());
         this.store = new ReplicaStore(engine, ring.partitioner(), clock, new SplittableRandom(), KEY_LOCK_STRIPES,
                 config.getInt("siblings-warn"), config.getInt("siblings-max"));
-        this.background = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "ringkv-cron-" + self);
-            t.setDaemon(true);
-            return t;
-        });
+        this.background = singleThread("ringkv-cron-" + self);
+        this.gossipThread = clustered ? singleThread("ringkv-gossip-" + self) : null;
+        this.maintenanceThread = clustered ? singleThread("ringkv-maintenance-" + self) : null;
         byte[] secret = config.get("cluster-secret").getBytes(StandardCharsets.UTF_8);
-        if (members.size() == 1) {
+        if (!clustered) {
             this.clusterLoop = null;
             this.messaging = new LocalMessagingService(self);
         } else {
@@ -122,14 +172,29 @@ public final class NodeBootstrap implements AutoCloseable {
                     .withFrameBytesMax((int) Math.min(Integer.MAX_VALUE, config.getLong("cluster-frame-bytes-max")))
                     .withInFlightPerPeerMax(config.getInt("cluster-in-flight-per-peer-max"));
             Map<NodeId, String[]> overrides = SeedList.parseAddresses(config.get("peer-cluster-addresses"));
-            // Resolved at each connect: a peer's host name may only resolve once it is up.
+            Map<NodeId, Member> seedById = new HashMap<>();
+            for (Member m : seeds) {
+                seedById.put(m.id(), m);
+            }
+            // Resolved at each connect, from what is known then: an override, the ring, gossip,
+            // then the seed list (a peer's host name may only resolve once it is up).
             NettyMessagingService netty = new NettyMessagingService(self, config.bind(), me.clusterPort(), id -> {
                 String[] o = overrides.get(id);
                 if (o != null) {
                     return new InetSocketAddress(o[0], Integer.parseInt(o[1]));
                 }
-                Member m = ring.member(id);
-                return m == null ? null : new InetSocketAddress(m.host(), m.clusterPort());
+                GossipMembership g = gossipRef;
+                Member m = g == null ? null : g.ring().member(id);
+                if (m != null) {
+                    return new InetSocketAddress(m.host(), m.clusterPort());
+                }
+                String gossiped = g == null ? null : g.clusterAddress(id).orElse(null);
+                if (gossiped != null) {
+                    int colon = gossiped.lastIndexOf(':');
+                    return new InetSocketAddress(gossiped.substring(0, colon), Integer.parseInt(gossiped.substring(colon + 1)));
+                }
+                Member seed = seedById.get(id);
+                return seed == null ? null : new InetSocketAddress(seed.host(), seed.clusterPort());
             }, secret, limits, clusterLoop, clock);
             this.messaging = netty;
             try {
@@ -139,11 +204,69 @@ public final class NodeBootstrap implements AutoCloseable {
                 throw e;
             }
         }
-        this.membership = new StaticMembership(ring, self, clock);
         Consistency defaults = config.defaultConsistency();
         CoordinatorSettings settings = new CoordinatorSettings(defaults, config.getInt("request-timeout-ms"),
-                config.getInt("read-repair-percent") / 100.0, config.getInt("coordinator-key-waiters-max"), SCAN_PARTITIONS_PER_CALL_MAX);
-        this.cluster = new ClusterService(self, membership, messaging, store, clock, new SplittableRandom(), settings);
+                config.getInt("read-repair-percent") / 100.0, config.getInt("coordinator-key-waiters-max"), SCAN_PARTITIONS_PER_CALL_MAX)
+                .withSloppyQuorum(config.getBool("sloppy-quorum"));
+        RingServices services;
+        if (!clustered) {
+            this.membership = new StaticMembership(ring, self, clock);
+            this.gossip = null;
+            this.hintsEngine = null;
+            this.cluster = new ClusterService(self, membership, messaging, store, clock, new SplittableRandom(), settings);
+            services = RingServices.none();
+        } else {
+            Scheduler gossipScheduler = scheduler(gossipThread);
+            Scheduler maintenance = scheduler(maintenanceThread);
+            List<NodeId> seedIds = seeds.stream().map(Member::id).toList();
+            PhiAccrualSettings phi = new PhiAccrualSettings(config.getInt("phi-threshold"), config.getInt("phi-window-size"),
+                    config.getInt("phi-min-std-dev-ms"), config.getInt("phi-acceptable-pause-ms"), config.getInt("gossip-interval-ms"));
+            GossipSettings gossipSettings = GossipSettings.defaults(seedIds).withGossipIntervalMillis(config.getInt("gossip-interval-ms"))
+                    .withGossipFanout(config.getInt("gossip-fanout")).withPhi(phi);
+            Map<ApplicationState, String> states = new HashMap<>();
+            states.put(ApplicationState.CLIENT_ADDRESS, me.host() + ":" + me.clientPort());
+            states.put(ApplicationState.CLUSTER_ADDRESS, me.host() + ":" + me.clusterPort());
+            states.put(ApplicationState.WEIGHT, Integer.toString(me.weight()));
+            states.put(ApplicationState.STATUS, (ring.isCurrentMember(self) ? NodeStatus.NORMAL : NodeStatus.JOINING).text());
+            Gossiper gossiper = new Gossiper(self, gossipSettings, ring, states, new FileGenerationStore(dataDir), messaging, gossipScheduler,
+                    clock, new SplittableRandom());
+            this.gossip = new GossipMembership(gossiper, clock);
+            this.gossipRef = gossip;
+            this.membership = gossip;
+            HintSettings hintSettings = new HintSettings(config.getInt("hint-window-ms"), config.getLong("hint-bytes-per-target-max"),
+                    config.getInt("hint-delivery-interval-ms"), config.getLong("hint-delivery-bytes-per-second"),
+                    HintSettings.DEFAULT_HINT_DELIVERY_IN_FLIGHT_MAX, HintSettings.DEFAULT_HINT_DELIVERY_TIMEOUT_MILLIS);
+            this.hintsEngine = lsm ? openLsm(config, clock, dataDir.resolve("hints"), null) : new MemoryEngine();
+            HintStore hints = new HintStore(hintsEngine, clock, hintSettings, gossip::downSinceMillis);
+            this.cluster = new ClusterService(self, membership, messaging, store, clock, new SplittableRandom(), settings, hints);
+            HintedHandoff handoff = new HintedHandoff(self, hints, membership, messaging, maintenance, clock, hintSettings);
+            RepairSettings repairSettings = new RepairSettings(config.getInt("repair-leaf-count"),
+                    config.getInt("repair-tree-build-keys-per-second"), config.getInt("repair-tree-rebuild-interval-ms"),
+                    config.getInt("repair-interval-ms"), config.getLong("repair-bytes-per-second"), RepairSettings.MESSAGE_BYTES_MAX_DEFAULT,
+                    RepairSettings.REQUEST_TIMEOUT_MILLIS_DEFAULT, RepairSettings.CLOCK_SKEW_MARGIN_MILLIS_DEFAULT);
+            this.trees = new RepairTrees(store, ring.partitioner(), clock, repairSettings);
+            RepairService repair = new RepairService(self, membership, messaging, store, trees, maintenance, clock, repairSettings);
+            StreamSettings streamSettings = new StreamSettings(config.getLong("stream-bytes-per-second"),
+                    config.getInt("stream-partitions-in-flight"), StreamSettings.STREAM_PAGE_BYTES_MAX_DEFAULT,
+                    StreamSettings.STREAM_PAGE_KEYS_MAX_DEFAULT, StreamSettings.STREAM_REQUEST_TIMEOUT_MILLIS_DEFAULT,
+                    StreamSettings.STREAM_RETRY_BACKOFF_MILLIS_DEFAULT, StreamSettings.STREAM_RETRY_BACKOFF_MAX_MILLIS_DEFAULT,
+                    config.getInt("cleanup-keys-per-second"));
+            StreamService streams = new StreamService(messaging, store, ring.partitioner(), clock, maintenance, streamSettings, membership::isAlive);
+            RingManager ringManager = new RingManager(me, gossip, streams, ringStore, maintenance, clock,
+                    new RingManager.Settings(config.getInt("gossip-interval-ms"), config.getInt("ring-settle-ms"),
+                            3L * config.getInt("gossip-interval-ms"), config.getBool("auto-join")), this::closeAsync);
+            gossip.addListener(new MembershipListener() {
+                @Override
+                public void onUp(NodeId node) {
+                    handoff.onNodeUp(node);
+                }
+            });
+            services = new RingServices(gossip, ringManager, handoff, repair, streams);
+            if (!config.get("replace-node").isEmpty()) {
+                ringManager.replace(new NodeId(config.get("replace-node")));
+            }
+        }
+        this.services = services;
         CommandTable table = new CommandTable();
         ConnectionCommands.register(table);
         StringCommands.register(table);
@@ -153,30 +276,76 @@ public final class NodeBootstrap implements AutoCloseable {
         RingCommands.register(table);
         String runId = UUID.randomUUID().toString().replace("-", "") + "00000000";
         this.context = new ServerContext(config, cluster, messaging, secret, clock, table, ring.partitioner(),
-                runId.substring(0, 40), self.id(), this::closeAsync);
+                runId.substring(0, 40), self.id(), this::closeAsync, services);
         table.router(new Router(context));
         int ioThreads = config.getInt("io-threads") > 0 ? config.getInt("io-threads") : Runtime.getRuntime().availableProcessors();
         this.server = new RespServer(context, ioThreads);
-        if (members.size() > 1) {
-            Scheduler scheduler = (delayMillis, task) -> {
-                java.util.concurrent.ScheduledFuture<?> f = background.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
-                return () -> f.cancel(false);
-            };
-            long probeMillis = config.getInt("probe-interval-ms");
-            membership.startProbing(messaging, scheduler, probeMillis, Math.max(probeMillis, config.getInt("request-timeout-ms")));
+        if (clustered) {
+            gossip.start();
+            services.handoff().start();
+            trees.start(scheduler(maintenanceThread));
+            services.repair().start();
+            services.ringManager().start();
         }
     }
 
-    private static StorageEngine openEngine(ServerConfig config, Clock clock) {
-        if (config.storageEngine().equals("memory")) {
-            return new MemoryEngine();
-        }
-        Path dir = Path.of(config.dataDir());
+    /** Owners for a version-0 ring of one node (a joining node before it learns the real ring). */
+    private static NodeId[] ownedBy(NodeId self, int partitions) {
+        NodeId[] owners = new NodeId[partitions];
+        java.util.Arrays.fill(owners, self);
+        return owners;
+    }
+
+    /** The compaction filter's view of when each partition was last repaired with all replicas. */
+    private long lastFullRepairMillis(int partition) {
+        ReplicaStore s = store;
+        // Before the store exists (engine recovery), nothing was repaired: keep every tombstone.
+        return s == null ? Long.MIN_VALUE : s.lastFullRepairMillis(partition);
+    }
+
+    private static ScheduledExecutorService singleThread(String name) {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private static Scheduler scheduler(ScheduledExecutorService executor) {
+        return (delayMillis, task) -> {
+            java.util.concurrent.ScheduledFuture<?> f = executor.schedule(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    log.error("background task failed", e);
+                }
+            }, delayMillis, TimeUnit.MILLISECONDS);
+            return () -> f.cancel(false);
+        };
+    }
+
+    private static void createDirectories(Path dir) {
         try {
             Files.createDirectories(dir);
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot create data directory " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    private static StorageEngine openEngine(ServerConfig config, Clock clock, java.util.function.IntToLongFunction lastFullRepairMillis,
+            io.ringkv.ring.partition.Partitioner partitioner) {
+        if (config.storageEngine().equals("memory")) {
+            return new MemoryEngine();
+        }
+        // Compaction drops keys holding only tombstones and expired versions past the grace,
+        // and only once a repair with every replica has run since (so all of them have it).
+        EntryFilter dead = ReplicaStore.compactionFilter(clock, config.getInt("tombstone-grace-seconds") * 1000L, partitioner,
+                lastFullRepairMillis);
+        return openLsm(config, clock, Path.of(config.dataDir()).resolve("lsm"), dead);
+    }
+
+    private static StorageEngine openLsm(ServerConfig config, Clock clock, Path dir, EntryFilter filter) {
+        createDirectories(dir.getParent());
         LsmOptions options = LsmOptions.builder()
                 .fsyncMode(FsyncMode.parse(config.get("appendfsync")))
                 .memtableBytesMax(config.getLong("storage.memtable-bytes-max"))
@@ -193,15 +362,14 @@ public final class NodeBootstrap implements AutoCloseable {
                 .compactionThreads(config.getInt("storage.compaction-threads"))
                 .clock(clock)
                 .build();
-        // Compaction drops keys holding only tombstones and expired versions past the grace.
-        EntryFilter dead = ReplicaStore.compactionFilter(clock, config.getInt("tombstone-grace-seconds") * 1000L);
-        return LsmEngine.open(dir.resolve("lsm"), options, dead);
+        return LsmEngine.open(dir, options, filter == null ? EntryFilter.KEEP_ALL : filter);
     }
 
     /** Builds the node and starts listening. */
     public static NodeBootstrap start(ServerConfig config, Clock clock) throws InterruptedException, IOException {
         NodeBootstrap node = new NodeBootstrap(config, clock);
         try {
+            node.awaitRing();
             node.address = node.server.start(config.bind(), config.port());
         } catch (RuntimeException | InterruptedException e) {
             node.close();
@@ -211,6 +379,28 @@ public final class NodeBootstrap implements AutoCloseable {
         log.info("RingKV node {} listening on {}:{} (storage engine {})", node.context.nodeId(),
                 node.address.getAddress().getHostAddress(), node.address.getPort(), node.engine.name());
         return node;
+    }
+
+    /** Longest a node outside every ring waits for gossip to bring it one before start fails. */
+    private static final long RING_WAIT_MILLIS_MAX = 120_000;
+
+    /**
+     * A node starting outside any ring (joining) serves clients only once gossip has brought
+     * it the cluster's ring: before that it would route every key to itself.
+     */
+    private void awaitRing() throws InterruptedException {
+        if (gossip == null || gossip.ring().version() > 0) {
+            return;
+        }
+        log.info("node {} waits for the ring from its seeds ({})", context.nodeId(), config.get("seeds"));
+        long deadline = System.nanoTime() + RING_WAIT_MILLIS_MAX * 1_000_000L;
+        while (gossip.ring().version() == 0) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no ring learned from the seeds within " + RING_WAIT_MILLIS_MAX + " ms: " + config.get("seeds"));
+            }
+            Thread.sleep(50);
+        }
+        log.info("node {} learned ring version {}", context.nodeId(), gossip.ring().version());
     }
 
     private void scheduleCron() {
@@ -253,11 +443,20 @@ public final class NodeBootstrap implements AutoCloseable {
             return;
         }
         try {
-            if (membership != null) {
-                membership.stop();
+            if (services != null && services.clustered()) {
+                services.ringManager().stop();
+                services.repair().stop();
+                services.handoff().stop();
+                services.streams().stop();
+                gossip.stop();
             }
-            if (background != null) {
-                background.shutdownNow();
+            if (trees != null) {
+                trees.stop();
+            }
+            for (ScheduledExecutorService e : new ScheduledExecutorService[] {background, gossipThread, maintenanceThread}) {
+                if (e != null) {
+                    e.shutdownNow();
+                }
             }
             if (server != null) {
                 server.close();
@@ -270,6 +469,9 @@ public final class NodeBootstrap implements AutoCloseable {
             }
             if (engine != null) {
                 engine.close();
+            }
+            if (hintsEngine != null) {
+                hintsEngine.close();
             }
             log.info("RingKV node {} stopped", context == null ? "?" : context.nodeId());
         } finally {

@@ -47,6 +47,14 @@ public final class RedisErrors {
                     + "solutions: 1) Set a password with the requirepass configuration key. 2) Bind to an explicit "
                     + "address with --bind. 3) Disable protected mode with --protected-mode no.";
 
+    public static final String STANDALONE_RING = "ERR this node runs standalone (no seeds): ring changes and repair need a cluster";
+    public static final String INVALID_PARTITION = "ERR invalid partition";
+
+    /** A ring change the ring manager refused, with its reason. */
+    public static String ringChangeRefused(String reason) {
+        return "ERR " + reason;
+    }
+
     public static String wrongArity(String fullName) {
         return "ERR wrong number of arguments for '" + fullName + "' command";
     }
