@@ -22,6 +22,7 @@ import io.ringkv.ring.hints.HintedHandoff;
 import io.ringkv.ring.membership.ApplicationState;
 import io.ringkv.ring.membership.FileGenerationStore;
 import io.ringkv.ring.membership.GossipMembership;
+import io.ringkv.ring.membership.InMemoryGenerationStore;
 import io.ringkv.ring.membership.GossipSettings;
 import io.ringkv.ring.membership.Gossiper;
 import io.ringkv.ring.membership.Membership;
@@ -135,7 +136,7 @@ public final class NodeBootstrap implements AutoCloseable {
         int replicationFactor = config.getInt("replication-factor");
         boolean lsm = !config.storageEngine().equals("memory");
         Path dataDir = Path.of(config.dataDir());
-        if (lsm || clustered) {
+        if (lsm) {
             createDirectories(dataDir);
         }
         RingManager.RingStore ringStore = clustered && lsm ? new FileRingStore(dataDir) : new FileRingStore.InMemory();
@@ -228,7 +229,8 @@ public final class NodeBootstrap implements AutoCloseable {
             states.put(ApplicationState.CLUSTER_ADDRESS, me.host() + ":" + me.clusterPort());
             states.put(ApplicationState.WEIGHT, Integer.toString(me.weight()));
             states.put(ApplicationState.STATUS, (ring.isCurrentMember(self) ? NodeStatus.NORMAL : NodeStatus.JOINING).text());
-            Gossiper gossiper = new Gossiper(self, gossipSettings, ring, states, new FileGenerationStore(dataDir), messaging, gossipScheduler,
+            Gossiper gossiper = new Gossiper(self, gossipSettings, ring, states,
+                    lsm ? new FileGenerationStore(dataDir) : new InMemoryGenerationStore(), messaging, gossipScheduler,
                     clock, new SplittableRandom());
             this.gossip = new GossipMembership(gossiper, clock);
             this.gossipRef = gossip;

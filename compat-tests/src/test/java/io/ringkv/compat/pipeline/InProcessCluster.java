@@ -36,14 +36,30 @@ final class InProcessCluster implements AutoCloseable {
                 config.setInitial("cluster-secret", "test-secret");
                 config.setInitial("storage.engine", "memory");
                 config.setInitial("io-threads", "1");
+                config.setInitial("gossip-interval-ms", "100");
                 overrides.forEach(config::setInitial);
                 c.nodes.add(NodeBootstrap.start(config, Clock.system()));
             }
+            c.awaitAllUp(size);
         } catch (Exception e) {
             c.close();
             throw e;
         }
         return c;
+    }
+
+    /** Peers are up once gossip has brought their first heartbeats: a few rounds after start. */
+    private void awaitAllUp(int size) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        for (NodeBootstrap n : nodes) {
+            while (n.context().cluster().membership().ring().members().stream().filter(m -> n.context().cluster().membership().isAlive(m.id()))
+                    .count() < size) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("in-process cluster: peers not all up after 30 s");
+                }
+                Thread.sleep(20);
+            }
+        }
     }
 
     private static int freePortWithFreeClusterPort() throws IOException {
