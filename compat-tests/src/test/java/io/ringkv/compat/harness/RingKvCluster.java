@@ -161,8 +161,8 @@ public final class RingKvCluster implements AutoCloseable {
                 List<String> common = new ArrayList<>(List.of("--cluster-secret", CLUSTER_SECRET,
                         "--cluster-port-offset", Integer.toString(CLUSTER_PORT_OFFSET),
                         "--storage-engine", engine, "--gossip-interval-ms", Integer.toString(gossipIntervalMillis),
-                        "--phi-acceptable-pause-ms", Integer.toString(3 * gossipIntervalMillis),
-                        "--phi-min-std-dev-ms", Integer.toString(gossipIntervalMillis / 2),
+                        "--phi-acceptable-pause-ms", Integer.toString(5 * gossipIntervalMillis),
+                        "--phi-min-std-dev-ms", Integer.toString(gossipIntervalMillis),
                         "--ring-settle-ms", Integer.toString(3 * gossipIntervalMillis),
                         "--request-timeout-ms", Integer.toString(requestTimeoutMillis), "--io-threads", "2"));
                 if (!password.isEmpty()) {
