@@ -35,6 +35,19 @@ class ResilienceSimulationTest {
         report(summaries, wallMillis);
     }
 
+    /**
+     * Found by this simulation: n4 crashed during its decommission and, restarted with autoJoin,
+     * joined the ring again once its leave had committed. It must stop instead.
+     */
+    @Test
+    void aNodeRestartedDuringItsDecommissionLeavesInsteadOfJoiningAgain() {
+        ResilienceSimulation.Summary s;
+        try (QuietLogs quiet = QuietLogs.install()) {
+            s = new ResilienceSimulation(0x9f1fd9d03f0a9b4L).run();
+        }
+        assertEquals(1, s.leavesCompleted());
+    }
+
     @Test
     void aSeedReplaysIdentically() {
         long seed = Long.decode(System.getProperty("resilience.seed", "0x1234abcd"));
