@@ -451,8 +451,13 @@ final class ResilienceSimulation {
 
     private String convergenceState() {
         StringBuilder sb = new StringBuilder();
+        sb.append("network cut ").append(cluster.network.anyCut()).append(" loss ").append(cluster.network.dropProbability())
+                .append(' ').append(cluster.network.stats());
         for (ResilienceCluster.Node n : cluster.nodes.values()) {
             sb.append("\n    ").append(n);
+            if (n.up) {
+                sb.append(" gossip ").append(n.gossiper.stats()).append(" gen ").append(n.gossiper.generation());
+            }
             if (n.up) {
                 RingSnapshot r = n.membership.ring();
                 sb.append(" ring v").append(r.version()).append(r.isInTransition() ? " (in transition)" : "").append(" members ")

@@ -26,9 +26,16 @@ class ResilienceSimulationTest {
         List<Long> seeds = seeds();
         List<ResilienceSimulation.Summary> summaries = new ArrayList<>();
         long wallStart = System.nanoTime();
-        try (QuietLogs quiet = QuietLogs.install()) {
+        if (Boolean.getBoolean("resilience.verbose")) {
+            // Node logs included: for replaying one failing seed.
             for (long seed : seeds) {
                 summaries.add(new ResilienceSimulation(seed).run());
+            }
+        } else {
+            try (QuietLogs quiet = QuietLogs.install()) {
+                for (long seed : seeds) {
+                    summaries.add(new ResilienceSimulation(seed).run());
+                }
             }
         }
         long wallMillis = (System.nanoTime() - wallStart) / 1_000_000;
@@ -50,7 +57,7 @@ class ResilienceSimulationTest {
 
     @Test
     void aSeedReplaysIdentically() {
-        long seed = Long.decode(System.getProperty("resilience.seed", "0x1234abcd"));
+        long seed = parseSeed(System.getProperty("resilience.seed", "0x1234abcd"));
         ResilienceSimulation.Summary first;
         ResilienceSimulation.Summary second;
         try (QuietLogs quiet = QuietLogs.install()) {
@@ -64,15 +71,20 @@ class ResilienceSimulationTest {
         String one = System.getProperty("resilience.seed");
         List<Long> out = new ArrayList<>();
         if (one != null) {
-            out.add(Long.decode(one));
+            out.add(parseSeed(one));
             return out;
         }
         int count = Integer.getInteger("resilience.seeds", SEEDS_DEFAULT);
-        SplittableRandom r = new SplittableRandom(Long.decode(System.getProperty("resilience.base", "0x" + Long.toHexString(BASE_DEFAULT))));
+        SplittableRandom r = new SplittableRandom(parseSeed(System.getProperty("resilience.base", "0x" + Long.toHexString(BASE_DEFAULT))));
         for (int i = 0; i < count; i++) {
             out.add(r.nextLong());
         }
         return out;
+    }
+
+    /** "0x..." as the failure message prints it (unsigned hex), or a decimal number. */
+    static long parseSeed(String text) {
+        return text.startsWith("0x") ? Long.parseUnsignedLong(text.substring(2), 16) : Long.parseLong(text);
     }
 
     private static void report(List<ResilienceSimulation.Summary> s, long wallMillis) {
