@@ -91,6 +91,7 @@ public final class HintStore {
     private long expired;
     private long droppedOverBytes;
     private long droppedOverWindow;
+    private long droppedDeparted;
 
     /**
      * @param engine the hints' own engine (not the replica data's); its content is scanned here
@@ -228,6 +229,31 @@ public final class HintStore {
         return n;
     }
 
+    /**
+     * Deletes up to {@code max} hints for {@code target}, a node that left the cluster or was
+     * removed from it: nothing will ever take them, and keeping them until the hint window
+     * closes would hold disk and keep hints from ever draining. Counted apart from expiry.
+     *
+     * @return how many were deleted
+     */
+    public synchronized int dropTarget(NodeId target, int max) {
+        byte[] prefix = targetPrefix(target);
+        List<byte[]> keys = new ArrayList<>();
+        try (StorageIterator it = engine.iterator(prefix, Bytes.prefixEnd(prefix))) {
+            for (; it.valid() && keys.size() < max; it.next()) {
+                keys.add(it.key());
+            }
+        }
+        int n = 0;
+        for (byte[] k : keys) {
+            if (remove(target, k)) {
+                droppedDeparted++;
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Targets with pending hints, in id order. */
     public synchronized List<NodeId> targets() {
         return new ArrayList<>(pending.keySet());
@@ -268,6 +294,7 @@ public final class HintStore {
         m.put("hints_dropped", droppedOverBytes + droppedOverWindow);
         m.put("hints_dropped_over_bytes", droppedOverBytes);
         m.put("hints_dropped_over_window", droppedOverWindow);
+        m.put("hints_dropped_departed", droppedDeparted);
         return m;
     }
 

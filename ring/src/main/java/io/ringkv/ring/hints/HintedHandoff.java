@@ -109,6 +109,14 @@ public final class HintedHandoff {
             log.info("{} hints expired (older than the {} ms hint window)", expired, settings.hintWindowMillis());
         }
         for (NodeId target : store.targets()) {
+            String state = membership.state(target);
+            if (("left".equals(state) || "removed".equals(state)) && membership.ring().member(target) == null) {
+                // Departed for good: no one will take these. Repair covers the data, which the
+                // ring change streamed to the new replicas.
+                int dropped = store.dropTarget(target, EXPIRED_PER_ROUND_MAX);
+                log.info("dropped {} hints for {}, which has {} the cluster", dropped, target, state);
+                continue;
+            }
             deliverTo(target);
         }
     }

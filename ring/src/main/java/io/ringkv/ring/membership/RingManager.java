@@ -283,6 +283,15 @@ public final class RingManager implements MembershipListener {
             transitionSeenMillis = now;
         }
         NodeId self = me.id();
+        if (ring.isCurrentMember(self) && !ring.isTargetMember(self) && !wantLeave) {
+            // The ring is taking this node out (its decommission began in an earlier incarnation,
+            // or it is being removed): once that commits, this node has left and must stop, not
+            // join again as a newcomer (autoJoin) as if it had never been a member.
+            wantLeave = true;
+            wantJoin = false;
+            gossiper.setStatus(NodeStatus.LEAVING);
+            lastEvent = "leaving (ring version " + ring.version() + " takes this node out)";
+        }
         Runnable after = null;
         if (ring.partitionsToReceive(self).length > 0 && !reported(self, ring.version())) {
             if (streams.hasStreamed(ring)) {

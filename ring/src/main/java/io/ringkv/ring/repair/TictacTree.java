@@ -177,9 +177,12 @@ public final class TictacTree {
         return h;
     }
 
-    /** A tombstone's stamp, a value's deadline, 0 for a value without one. */
+    /**
+     * A tombstone's stamp, an expiring value's write time (which is also the stamp of the
+     * tombstone it is reclaimed into, so the two digest alike), 0 for a value without expiry.
+     */
     private static long lifetime(Record r) {
-        return r.isTombstone() ? r.timestampMillis() : r.expireAtMillis();
+        return r.isTombstone() || r.hasExpiry() ? r.timestampMillis() : 0;
     }
 
     /** Murmur3's 64-bit finaliser: every input bit affects every output bit. */

@@ -755,7 +755,9 @@ public final class ReplicaStore {
             List<Version> rewritten = new ArrayList<>(stored.versions().size());
             for (Version v : stored.versions()) {
                 Record r = v.record();
-                rewritten.add(!r.isTombstone() && r.isExpired(now) ? new Version(v.dot(), Record.tombstone(r.expireAtMillis())) : v);
+                // Stamped with the value's own write time, not its deadline: a later deadline would
+                // outrank (LWW) a newer concurrent sibling and hide an acknowledged write.
+                rewritten.add(!r.isTombstone() && r.isExpired(now) ? new Version(v.dot(), Record.tombstone(r.timestampMillis())) : v);
             }
             Siblings next = Siblings.of(stored.clock(), rewritten);
             engine.put(skey, next.encode());

@@ -193,7 +193,7 @@ public final class Siblings {
     /**
      * Two siblings with one dot are one write and hold the same bytes, with one legitimate
      * exception: a replica that reclaimed the value once it expired holds a tombstone under the
-     * same dot (stamped at the deadline). The tombstone must win, or merging with a replica
+     * same dot (stamped with the value's write time). The tombstone must win, or merging with a replica
      * that has not reclaimed yet (repair, read repair) would bring the expired value back.
      * Should two versions differ otherwise (a node that lost its data reissuing a dot), pick by
      * content so that every replica picks the same one and merge stays commutative, instead of

@@ -185,4 +185,19 @@ class HintStoreTest {
             assertEquals(set("2"), store.next(N2, store.next(N2, null)).siblings());
         }
     }
+
+    @Test
+    void hintsForADepartedTargetAreDroppedAndCountedApart() {
+        HintStore store = open(new MemoryEngine(), HintSettings.defaults());
+        assertTrue(store.store(N1, Bytes.utf8("a"), set("1")));
+        assertTrue(store.store(N1, Bytes.utf8("b"), set("2")));
+        assertTrue(store.store(N2, Bytes.utf8("c"), set("3")));
+
+        assertEquals(1, store.dropTarget(N1, 1));
+        assertEquals(1, store.dropTarget(N1, 10));
+        assertEquals(0, store.pending(N1).count());
+        assertEquals(List.of("c"), keysFor(store, N2));
+        assertEquals(2L, store.counters().get("hints_dropped_departed"));
+        assertEquals(0L, store.counters().get("hints_delivered"));
+    }
 }

@@ -120,14 +120,15 @@ class TictacTreeTest {
     void anExpiredValueAndTheTombstoneItIsReclaimedAsDigestAlike() {
         Siblings live = Siblings.empty().update(WRITERS[0], Siblings.empty().clock(), Record.string(key(1), 10, 500));
         Version v = live.versions().get(0);
-        Siblings reclaimed = Siblings.of(live.clock(), List.of(new Version(v.dot(), Record.tombstone(500))));
+        Siblings reclaimed = Siblings.of(live.clock(), List.of(new Version(v.dot(), Record.tombstone(10))));
         assertThat(TictacTree.versionDigest(reclaimed)).isEqualTo(TictacTree.versionDigest(live));
 
         Siblings otherValueSameDot = Siblings.of(live.clock(), List.of(new Version(v.dot(), Record.string(key(2), 10, 500))));
         assertThat(TictacTree.versionDigest(otherValueSameDot)).as("value bytes do not enter").isEqualTo(TictacTree.versionDigest(live));
 
-        Siblings otherDeadline = Siblings.empty().update(WRITERS[0], Siblings.empty().clock(), Record.string(key(1), 10, 501));
-        assertThat(TictacTree.versionDigest(otherDeadline)).isNotEqualTo(TictacTree.versionDigest(live));
+        // An expiring value digests by its write time (what its reclaimed tombstone keeps), not its deadline.
+        Siblings otherStamp = Siblings.empty().update(WRITERS[0], Siblings.empty().clock(), Record.string(key(1), 11, 500));
+        assertThat(TictacTree.versionDigest(otherStamp)).isNotEqualTo(TictacTree.versionDigest(live));
         Siblings otherDot = Siblings.empty().update(WRITERS[1], Siblings.empty().clock(), Record.string(key(1), 10, 500));
         assertThat(TictacTree.versionDigest(otherDot)).isNotEqualTo(TictacTree.versionDigest(live));
         Siblings newerClock = live.update(WRITERS[1], Siblings.empty().clock(), Record.tombstone(20));

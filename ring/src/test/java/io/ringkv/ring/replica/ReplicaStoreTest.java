@@ -221,4 +221,27 @@ class ReplicaStoreTest {
         store.flush(clock.currentTimeMillis());
         assertThat(seen).containsExactly("k:-->[v]", "k:[v]->[<tombstone>]", "cleared");
     }
+
+    @Test
+    void reclaimingAnExpiredValueNeverHidesANewerConcurrentWrite() {
+        // Found by ResilienceSimulationTest: the reclaimed tombstone was stamped at the deadline,
+        // later than a newer concurrent write, and won last-write-wins over it.
+        byte[] key = "k".getBytes(StandardCharsets.US_ASCII);
+        long t0 = clock.currentTimeMillis();
+        Siblings expiring = Siblings.empty().update(new NodeId("a"), Siblings.empty().clock(),
+                Record.string("old".getBytes(StandardCharsets.US_ASCII), t0, t0 + 1_000));
+        Siblings newer = Siblings.empty().update(new NodeId("b"), Siblings.empty().clock(),
+                Record.string("new".getBytes(StandardCharsets.US_ASCII), t0 + 100, Record.NO_EXPIRY));
+        store.merge(key, expiring);
+        store.merge(key, newer);
+        clock.setMillis(t0 + 2_000);
+
+        assertThat(store.reclaimExpired(key)).isFalse(); // the key still has a live value
+        Version winner = store.read(key).winner(clock.currentTimeMillis());
+        assertThat(new String(winner.record().payload(), StandardCharsets.US_ASCII)).isEqualTo("new");
+        assertThat(store.read(key).versions()).anySatisfy(v -> {
+            assertThat(v.record().isTombstone()).isTrue();
+            assertThat(v.record().timestampMillis()).isEqualTo(t0);
+        });
+    }
 }
