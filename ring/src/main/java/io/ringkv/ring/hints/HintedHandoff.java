@@ -1,6 +1,7 @@
 package io.ringkv.ring.hints;
 
 import io.ringkv.common.Clock;
+import io.ringkv.common.Pacer;
 import io.ringkv.common.Scheduler;
 import io.ringkv.ring.NodeId;
 import io.ringkv.ring.membership.Membership;
@@ -42,8 +43,6 @@ public final class HintedHandoff {
     private static final Logger log = LoggerFactory.getLogger(HintedHandoff.class);
     /** Expired hints deleted per round, so one round stays short; the rest go next round. */
     static final int EXPIRED_PER_ROUND_MAX = 10_000;
-    private static final long NANOS_PER_SECOND = 1_000_000_000L;
-    private static final long NANOS_PER_MILLI = 1_000_000L;
 
     private final NodeId self;
     private final HintStore store;
@@ -54,8 +53,8 @@ public final class HintedHandoff {
     private final HintSettings settings;
     /** Deliveries in progress, by target. */
     private final Map<NodeId, Delivery> active = new TreeMap<>();
-    /** Monotonic time before which the throttle lets nothing more go out. */
-    private long nextFreeNanos = Long.MIN_VALUE;
+    /** One throttle for every target: {@code hintDeliveryBytesPerSecond}. */
+    private final Pacer pacer;
     private Scheduler.Cancellable timer;
     private boolean stopped;
     private long bytesSent;
@@ -69,6 +68,7 @@ public final class HintedHandoff {
         this.messaging = messaging;
         this.scheduler = scheduler;
         this.clock = clock;
+        this.pacer = new Pacer(clock, settings.hintDeliveryBytesPerSecond());
         this.settings = settings;
     }
 
@@ -160,7 +160,7 @@ public final class HintedHandoff {
                 }
                 d.cursor = h;
                 d.inFlight++;
-                long waitMillis = reserve(h.bytes());
+                long waitMillis = pacer.reserve(h.bytes());
                 if (waitMillis == 0) {
                     now.add(h);
                 } else {
@@ -174,17 +174,6 @@ public final class HintedHandoff {
         for (HintStore.Hint h : now) {
             send(d, h);
         }
-    }
-
-    /** Takes {@code bytes} from the throttle; returns how long to wait before sending them. */
-    private long reserve(long bytes) {
-        long nowNanos = clock.nanoTime();
-        long start = Math.max(nowNanos, nextFreeNanos);
-        // No overflow: a hint is at most a few hundred MiB (the RESP bulk limit), and
-        // 512 MiB x 10^9 is below 2^63.
-        nextFreeNanos = start + bytes * NANOS_PER_SECOND / settings.hintDeliveryBytesPerSecond();
-        long waitNanos = start - nowNanos;
-        return waitNanos <= 0 ? 0 : (waitNanos + NANOS_PER_MILLI - 1) / NANOS_PER_MILLI;
     }
 
     private void send(Delivery d, HintStore.Hint h) {

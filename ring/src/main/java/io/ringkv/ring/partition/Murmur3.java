@@ -86,7 +86,8 @@ public final class Murmur3 {
                 | (b[p + 7] & 0xffL) << 56;
     }
 
-    private static long fmix(long k) {
+    /** Murmur3's 64-bit finaliser: every input bit affects every output bit. */
+    public static long fmix(long k) {
         k ^= k >>> 33;
         k *= 0xff51afd7ed558ccdL;
         k ^= k >>> 33;

@@ -39,4 +39,12 @@ public final class StorageKeys {
         Bytes.putLong(out, 0, token);
         return out;
     }
+
+    /**
+     * The first storage key past {@code partition}'s range, or null for the last partition
+     * (whose range runs to the end of the key space).
+     */
+    public static byte[] partitionEnd(Partitioner partitioner, int partition) {
+        return partition + 1 < partitioner.partitionCount() ? tokenStart(partitioner.firstToken(partition + 1)) : null;
+    }
 }

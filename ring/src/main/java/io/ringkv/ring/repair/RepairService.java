@@ -2,6 +2,7 @@ package io.ringkv.ring.repair;
 
 import io.ringkv.common.ByteSink;
 import io.ringkv.common.Clock;
+import io.ringkv.common.Pacer;
 import io.ringkv.common.Scheduler;
 import io.ringkv.common.WireReader;
 import io.ringkv.ring.NodeId;
@@ -91,8 +92,8 @@ public final class RepairService {
     private final Clock clock;
     private final RepairSettings settings;
     private final ConcurrentHashMap<Integer, CompletableFuture<RepairResult>> running = new ConcurrentHashMap<>();
-    private final Object pacingLock = new Object();
-    private long nextFreeMillis;
+    /** Request and reply bytes of every exchange: {@code repairBytesPerSecond}. */
+    private final Pacer pacer;
     private final LongAdder repairsCompleted = new LongAdder();
     private final LongAdder repairsFull = new LongAdder();
     private final LongAdder peerFailures = new LongAdder();
@@ -119,6 +120,7 @@ public final class RepairService {
         this.trees = trees;
         this.scheduler = scheduler;
         this.clock = clock;
+        this.pacer = new Pacer(clock, settings.repairBytesPerSecond());
         this.settings = settings;
         messaging.register(Verb.REPAIR_TREE, (from, p) -> CompletableFuture.completedFuture(serveTree(p)));
         messaging.register(Verb.REPAIR_KEYS, (from, p) -> CompletableFuture.completedFuture(serveKeys(p)));
@@ -652,7 +654,7 @@ public final class RepairService {
             }).thenApply(reply -> {
                 repair.received += reply.length;
                 bytesReceived.add(reply.length);
-                charge(payload.length + reply.length);
+                pacer.charge(payload.length + reply.length);
                 return reply;
             });
         }
@@ -662,24 +664,13 @@ public final class RepairService {
 
     /** Completes when the byte budget allows the next request. */
     private CompletableFuture<Void> paced() {
-        long wait;
-        synchronized (pacingLock) {
-            wait = nextFreeMillis - clock.currentTimeMillis();
-        }
+        long wait = pacer.waitMillis();
         if (wait <= 0) {
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<Void> f = new CompletableFuture<>();
         scheduler.schedule(wait, () -> f.complete(null));
         return f;
-    }
-
-    /** Spends {@code bytes} of the budget: the next request waits until they are paid for. */
-    private void charge(long bytes) {
-        synchronized (pacingLock) {
-            long now = clock.currentTimeMillis();
-            nextFreeMillis = Math.max(now, nextFreeMillis) + bytes * 1000 / settings.repairBytesPerSecond();
-        }
     }
 
     private static List<int[]> chunk(List<Integer> items, int size) {

@@ -206,7 +206,7 @@ public final class RepairTrees implements ReplicaStore.ChangeListener {
         if (leaf + 1 < settings.leafCount()) {
             to = StorageKeys.tokenStart(TictacTree.leafFirstToken(first, q, leaf + 1, settings.leafCount()));
         } else {
-            to = partition + 1 < q ? StorageKeys.tokenStart(partitioner.firstToken(partition + 1)) : null;
+            to = StorageKeys.partitionEnd(partitioner, partition);
         }
         return new byte[][] {from, to};
     }
@@ -306,7 +306,7 @@ public final class RepairTrees implements ReplicaStore.ChangeListener {
     private int buildBatch(int partition, int keysMax) {
         Part part = parts[partition];
         int[] read = {0};
-        byte[] end = partition + 1 < partitioner.partitionCount() ? StorageKeys.tokenStart(partitioner.firstToken(partition + 1)) : null;
+        byte[] end = StorageKeys.partitionEnd(partitioner, partition);
         store.quiesced(() -> {
             synchronized (part) {
                 if (part.building == null) {

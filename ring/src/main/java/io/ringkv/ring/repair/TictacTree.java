@@ -185,13 +185,7 @@ public final class TictacTree {
         return r.isTombstone() || r.hasExpiry() ? r.timestampMillis() : 0;
     }
 
-    /** Murmur3's 64-bit finaliser: every input bit affects every output bit. */
-    static long mix(long k) {
-        k ^= k >>> 33;
-        k *= 0xff51afd7ed558ccdL;
-        k ^= k >>> 33;
-        k *= 0xc4ceb9fe1a85ec53L;
-        k ^= k >>> 33;
-        return k;
+    private static long mix(long k) {
+        return Murmur3.fmix(k);
     }
 }

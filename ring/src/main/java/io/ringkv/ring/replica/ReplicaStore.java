@@ -443,6 +443,14 @@ public final class ReplicaStore {
     /** One page of a partition's live keys, from {@code fromToken}. */
     public record PartitionPage(List<byte[]> keys, boolean done, long nextToken) {}
 
+    /** The stored keys of {@code partition} from {@code fromToken} (or its start) to its end. */
+    private StorageIterator partitionIterator(int partition, long fromToken) {
+        long first = partitioner.firstToken(partition);
+        long start = Long.compareUnsigned(fromToken, first) > 0 ? fromToken : first;
+        byte[] end = StorageKeys.partitionEnd(partitioner, partition);
+        return engine.iterator(StorageKeys.tokenStart(start), end);
+    }
+
     /**
      * Visits at least {@code count} stored keys of {@code partition} from {@code fromToken}
      * and returns the live ones matching {@code pattern} (null = all) and {@code type}
@@ -451,13 +459,10 @@ public final class ReplicaStore {
      */
     public PartitionPage scanPartition(int partition, long fromToken, int count, byte[] pattern, String type) {
         long now = clock.currentTimeMillis();
-        long first = partitioner.firstToken(partition);
-        long start = Long.compareUnsigned(fromToken, first) > 0 ? fromToken : first;
-        byte[] end = partition + 1 < partitioner.partitionCount() ? StorageKeys.tokenStart(partitioner.firstToken(partition + 1)) : null;
         List<byte[]> out = new ArrayList<>();
         int visited = 0;
         long lastToken = 0;
-        try (StorageIterator it = engine.iterator(StorageKeys.tokenStart(start), end)) {
+        try (StorageIterator it = partitionIterator(partition, fromToken)) {
             for (; it.valid(); it.next()) {
                 byte[] skey = it.key();
                 if (skey.length < StorageKeys.TOKEN_BYTES) {
@@ -506,13 +511,10 @@ public final class ReplicaStore {
         if (bytesMax < 1 || keysMax < 1) {
             throw new IllegalArgumentException("stream page bounds must be positive: " + bytesMax + " bytes, " + keysMax + " keys");
         }
-        long first = partitioner.firstToken(partition);
-        long start = Long.compareUnsigned(fromToken, first) > 0 ? fromToken : first;
-        byte[] end = partition + 1 < partitioner.partitionCount() ? StorageKeys.tokenStart(partitioner.firstToken(partition + 1)) : null;
         List<StreamEntry> out = new ArrayList<>();
         long bytes = 0;
         long lastToken = 0;
-        try (StorageIterator it = engine.iterator(StorageKeys.tokenStart(start), end)) {
+        try (StorageIterator it = partitionIterator(partition, fromToken)) {
             for (; it.valid(); it.next()) {
                 byte[] skey = it.key();
                 if (skey.length < StorageKeys.TOKEN_BYTES) {
@@ -541,7 +543,7 @@ public final class ReplicaStore {
      */
     public int deletePartition(int partition, int keysMax) {
         long first = partitioner.firstToken(partition);
-        byte[] end = partition + 1 < partitioner.partitionCount() ? StorageKeys.tokenStart(partitioner.firstToken(partition + 1)) : null;
+        byte[] end = StorageKeys.partitionEnd(partitioner, partition);
         List<byte[]> doomed = new ArrayList<>();
         try (StorageIterator it = engine.iterator(StorageKeys.tokenStart(first), end)) {
             for (; it.valid() && doomed.size() < keysMax; it.next()) {

@@ -3,6 +3,7 @@ package io.ringkv.ring.streaming;
 import io.ringkv.common.ByteSink;
 import io.ringkv.common.Bytes;
 import io.ringkv.common.Clock;
+import io.ringkv.common.Pacer;
 import io.ringkv.common.Scheduler;
 import io.ringkv.common.WireReader;
 import io.ringkv.ring.NodeId;
@@ -172,7 +173,7 @@ public final class StreamService {
         }
         abandonSession();
         stopCleanup();
-        Session s = new Session(ringInTransition, clock.nanoTime());
+        Session s = new Session(ringInTransition, clock.nanoTime(), new Pacer(clock, settings.streamBytesPerSecond()));
         session = s;
         for (int p : ringInTransition.partitionsToReceive(self)) {
             s.total++;
@@ -283,9 +284,9 @@ public final class StreamService {
         if (s.abandoned) {
             return;
         }
-        long waitNanos = s.throttleUntilNanos - clock.nanoTime();
-        if (waitNanos > 0) {
-            ps.waiting = scheduler.schedule((waitNanos + 999_999) / 1_000_000, () -> {
+        long waitMillis = s.pacer.waitMillis();
+        if (waitMillis > 0) {
+            ps.waiting = scheduler.schedule(waitMillis, () -> {
                 synchronized (this) {
                     requestPage(s, ps);
                 }
@@ -325,9 +326,8 @@ public final class StreamService {
         }
         s.keys += page.keys().size();
         s.bytes += reply.length;
-        // Token bucket: each page's bytes push the next request back by bytes / rate.
-        long now = clock.nanoTime();
-        s.throttleUntilNanos = Math.max(s.throttleUntilNanos, now) + (long) (reply.length * 1e9 / settings.streamBytesPerSecond());
+        // Each page's bytes push the next request back by bytes / rate.
+        s.pacer.charge(reply.length);
         ps.failures = 0;
         if (page.done()) {
             saveProgress(s.ring.version(), ps.partition, true, 0);
@@ -463,12 +463,14 @@ public final class StreamService {
         long keys;
         long bytes;
         long failures;
-        long throttleUntilNanos;
+        /** Received bytes of this session: {@code streamBytesPerSecond}. */
+        final Pacer pacer;
         boolean abandoned;
 
-        Session(RingSnapshot ring, long startedNanos) {
+        Session(RingSnapshot ring, long startedNanos, Pacer pacer) {
             this.ring = ring;
             this.startedNanos = startedNanos;
+            this.pacer = pacer;
         }
     }
 
