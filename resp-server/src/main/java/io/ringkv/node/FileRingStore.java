@@ -24,12 +24,37 @@ import org.slf4j.LoggerFactory;
 final class FileRingStore implements RingManager.RingStore {
     private static final Logger log = LoggerFactory.getLogger(FileRingStore.class);
     private static final String FILE_NAME = "ring";
+    /** Present once this node was asked to leave (RING LEAVE); see {@link RingManager.RingStore}. */
+    private static final String LEAVE_FILE_NAME = "leave-requested";
     private static final int CRC_BYTES = 4;
 
     private final Path file;
+    private final Path leaveFile;
 
     FileRingStore(Path directory) {
         this.file = directory.resolve(FILE_NAME);
+        this.leaveFile = directory.resolve(LEAVE_FILE_NAME);
+    }
+
+    @Override
+    public boolean leaveRequested() {
+        return Files.exists(leaveFile);
+    }
+
+    @Override
+    public void requestLeave() {
+        if (Files.exists(leaveFile)) {
+            return;
+        }
+        try {
+            Files.createFile(leaveFile);
+            // The new directory entry must reach the disk before the leave starts.
+            try (var dir = java.nio.channels.FileChannel.open(leaveFile.getParent(), java.nio.file.StandardOpenOption.READ)) {
+                dir.force(true);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot record the leave request in " + leaveFile, e);
+        }
     }
 
     @Override
@@ -86,6 +111,17 @@ final class FileRingStore implements RingManager.RingStore {
     /** For memory-engine nodes and tests: the ring lives as long as the process. */
     static final class InMemory implements RingManager.RingStore {
         private volatile RingSnapshot ring;
+        private volatile boolean leaveRequested;
+
+        @Override
+        public boolean leaveRequested() {
+            return leaveRequested;
+        }
+
+        @Override
+        public void requestLeave() {
+            leaveRequested = true;
+        }
 
         @Override
         public Optional<RingSnapshot> load() {

@@ -407,6 +407,18 @@ public final class Gossiper {
             }
             (live.contains(n) ? liveList : unreachable).add(n);
         }
+        // Seeds and ring members gossip has no state for are unreachable too: otherwise two
+        // groups that each found a live seed among themselves would never learn of each other
+        // (every node a seed, the seed rule below never fires), and stay split for good.
+        Set<NodeId> unknown = new TreeSet<>(seeds);
+        for (Member m : ring.members()) {
+            unknown.add(m.id());
+        }
+        for (NodeId n : unknown) {
+            if (!n.equals(self) && !endpoints.containsKey(n) && !quarantine.containsKey(n)) {
+                unreachable.add(n);
+            }
+        }
         List<NodeId> targets = new ArrayList<>();
         // Partial Fisher-Yates: the first gossipFanout entries become a random sample.
         for (int i = 0; i < liveList.size() && i < settings.gossipFanout(); i++) {

@@ -61,11 +61,20 @@ public final class RingManager implements MembershipListener {
         }
     }
 
-    /** Where the last ring seen is kept, so a restarted node starts from it, not from config. */
+    /**
+     * Where the last ring seen is kept, so a restarted node starts from it, not from config,
+     * and whether this node was asked to leave: a decommission survives a crash (it resumes on
+     * restart), and a node that has left stays out when restarted instead of joining again.
+     */
     public interface RingStore {
         Optional<RingSnapshot> load();
 
         void save(RingSnapshot ring);
+
+        boolean leaveRequested();
+
+        /** Durable before it returns. */
+        void requestLeave();
     }
 
     private final Member me;
@@ -106,7 +115,8 @@ public final class RingManager implements MembershipListener {
         this.clock = clock;
         this.settings = settings;
         this.onLeft = onLeft;
-        this.wantJoin = settings.autoJoin();
+        this.wantLeave = ringStore.leaveRequested();
+        this.wantJoin = settings.autoJoin() && !wantLeave;
     }
 
     /** Starts watching the ring. Call after the gossiper started. */
@@ -161,6 +171,7 @@ public final class RingManager implements MembershipListener {
         if (ring.currentMembers().size() < 2) {
             throw new IllegalStateException("the last node of a ring cannot leave it");
         }
+        ringStore.requestLeave();
         wantLeave = true;
         wantJoin = false;
         schedule();
@@ -213,26 +224,32 @@ public final class RingManager implements MembershipListener {
                 ringStore.save(ring);
                 savedVersion = ring.version();
             }
-            after = ring.isInTransition() ? inTransition(ring) : settled(ring);
+            if (ring.isInTransition()) {
+                after = inTransition(ring);
+            } else {
+                settled(ring);
+            }
         }
         if (after != null) {
             after.run();
         }
     }
 
-    private Runnable settled(RingSnapshot ring) {
+    private void settled(RingSnapshot ring) {
         transitionVersion = -1;
         NodeId self = me.id();
         if (ring.isCurrentMember(self)) {
             wantJoin = false;
             replacing = null;
             if (wantLeave) {
-                return propose(RingTransitions.leave(ring, self), NodeStatus.LEAVING, "leaving");
+                propose(RingTransitions.leave(ring, self), NodeStatus.LEAVING, "leaving");
+                return;
             }
             toRemove.removeIf(n -> !ring.isCurrentMember(n));
             for (NodeId dead : toRemove) {
                 if (!membership.isAlive(dead)) {
-                    return propose(RingTransitions.remove(ring, dead), null, "removing " + dead);
+                    propose(RingTransitions.remove(ring, dead), null, "removing " + dead);
+                    return;
                 }
             }
             if (gossiper.status(self).orElse(NodeStatus.NORMAL) != NodeStatus.NORMAL) {
@@ -246,18 +263,18 @@ public final class RingManager implements MembershipListener {
                 long version = ring.version();
                 scheduler.schedule(settings.ringSettleMillis(), () -> cleanupIfCurrent(version));
             }
-            return null;
+            return;
         }
         NodeStatus status = gossiper.status(self).orElse(NodeStatus.NORMAL);
         if (wantLeave || status == NodeStatus.LEAVING) {
-            // Our leave committed: say so for a while, then stop.
-            wantLeave = false;
+            // Our leave committed (or this node left before a restart): say so for a while, then
+            // stop. The request stays stored, so a restart does not join the ring again.
             left = true;
             gossiper.setStatus(NodeStatus.LEFT);
             lastEvent = "left at ring version " + ring.version();
             log.info("node {} has left the ring (version {}); stopping in {} ms", self, ring.version(), settings.leftGraceMillis());
             scheduler.schedule(settings.leftGraceMillis(), onLeft);
-            return null;
+            return;
         }
         if (replacing != null) {
             if (!ring.isCurrentMember(replacing)) {
@@ -265,15 +282,15 @@ public final class RingManager implements MembershipListener {
                 replacing = null;
             } else if (membership.isAlive(replacing)) {
                 lastEvent = "waiting: " + replacing + " is up, cannot replace it";
-                return null;
+                return;
             } else {
-                return propose(RingTransitions.replace(ring, replacing, me), NodeStatus.JOINING, "replacing " + replacing);
+                propose(RingTransitions.replace(ring, replacing, me), NodeStatus.JOINING, "replacing " + replacing);
+                return;
             }
         }
         if (wantJoin) {
-            return propose(RingTransitions.join(ring, me), NodeStatus.JOINING, "joining");
+            propose(RingTransitions.join(ring, me), NodeStatus.JOINING, "joining");
         }
-        return null;
     }
 
     private Runnable inTransition(RingSnapshot ring) {
@@ -287,6 +304,7 @@ public final class RingManager implements MembershipListener {
             // The ring is taking this node out (its decommission began in an earlier incarnation,
             // or it is being removed): once that commits, this node has left and must stop, not
             // join again as a newcomer (autoJoin) as if it had never been a member.
+            ringStore.requestLeave();
             wantLeave = true;
             wantJoin = false;
             gossiper.setStatus(NodeStatus.LEAVING);
@@ -340,14 +358,13 @@ public final class RingManager implements MembershipListener {
         }
     }
 
-    private Runnable propose(RingSnapshot next, NodeStatus status, String what) {
+    private void propose(RingSnapshot next, NodeStatus status, String what) {
         if (status != null) {
             gossiper.setStatus(status);
         }
         gossiper.proposeRing(next);
         lastEvent = what + ": proposed ring version " + next.version();
         log.info("{}: proposed ring version {}", what, next.version());
-        return null;
     }
 
     private void cleanupIfCurrent(long version) {

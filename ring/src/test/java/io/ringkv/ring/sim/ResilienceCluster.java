@@ -170,6 +170,8 @@ final class ResilienceCluster {
         final RingSnapshot configRing;
         /** The persisted ring (RingStore): survives crashes. */
         RingSnapshot savedRing;
+        /** The persisted leave request (RingStore): survives crashes. */
+        boolean leaveRequested;
         /** Hint counters of the incarnations that ended. */
         private final Map<String, Long> pastHintCounters = new TreeMap<>();
         int incarnation;
@@ -240,6 +242,16 @@ final class ResilienceCluster {
                 @Override
                 public void save(RingSnapshot saved) {
                     savedRing = saved;
+                }
+
+                @Override
+                public boolean leaveRequested() {
+                    return leaveRequested;
+                }
+
+                @Override
+                public void requestLeave() {
+                    leaveRequested = true;
                 }
             }, sched, clock, ringSettings, () -> {
                 if (up && incarnation == mine) {
