@@ -103,6 +103,8 @@ public final class NodeBootstrap implements AutoCloseable {
     private final RingServices services;
     private final ScheduledExecutorService gossipThread;
     private final ScheduledExecutorService maintenanceThread;
+    /** Cluster addresses of nodes an operator pointed this node at (RING JOIN host:port). */
+    private final Map<NodeId, InetSocketAddress> contactedAddresses = new java.util.concurrent.ConcurrentHashMap<>();
     private final EventLoopGroup clusterLoop;
     private final ServerContext context;
     private final RespServer server;
@@ -149,7 +151,7 @@ public final class NodeBootstrap implements AutoCloseable {
             // which the first gossiped ring replaces.
             ring = ringStore.load().orElseGet(() -> seeds.stream().anyMatch(m -> m.id().equals(self))
                     ? RingSnapshot.initial(seeds, partitions, replicationFactor)
-                    : RingSnapshot.of(0, List.of(me), replicationFactor, ownedBy(self, partitions)));
+                    : RingSnapshot.unjoined(me, partitions, replicationFactor));
             if (ring.partitionCount() != partitions) {
                 throw new IllegalArgumentException("partitions is " + partitions + " but the ring has " + ring.partitionCount()
                         + " (fixed at cluster creation)");
@@ -183,6 +185,10 @@ public final class NodeBootstrap implements AutoCloseable {
                 String[] o = overrides.get(id);
                 if (o != null) {
                     return new InetSocketAddress(o[0], Integer.parseInt(o[1]));
+                }
+                InetSocketAddress contacted = contactedAddresses.get(id);
+                if (contacted != null) {
+                    return contacted;
                 }
                 GossipMembership g = gossipRef;
                 Member m = g == null ? null : g.ring().member(id);
@@ -263,7 +269,15 @@ public final class NodeBootstrap implements AutoCloseable {
                     handoff.onNodeUp(node);
                 }
             });
-            services = new RingServices(gossip, ringManager, handoff, repair, streams);
+            NettyMessagingService netty = (NettyMessagingService) messaging;
+            RingServices.SeedContact contact = (host, clientPort) -> {
+                InetSocketAddress clusterAddress = new InetSocketAddress(host, clientPort + offset);
+                return netty.identify(clusterAddress, config.getInt("request-timeout-ms")).thenApply(id -> {
+                    contactedAddresses.put(id, clusterAddress);
+                    return id;
+                });
+            };
+            services = new RingServices(gossip, ringManager, handoff, repair, streams, contact);
             if (!config.get("replace-node").isEmpty()) {
                 ringManager.replace(new NodeId(config.get("replace-node")));
             }
@@ -289,13 +303,6 @@ public final class NodeBootstrap implements AutoCloseable {
             services.repair().start();
             services.ringManager().start();
         }
-    }
-
-    /** Owners for a version-0 ring of one node (a joining node before it learns the real ring). */
-    private static NodeId[] ownedBy(NodeId self, int partitions) {
-        NodeId[] owners = new NodeId[partitions];
-        java.util.Arrays.fill(owners, self);
-        return owners;
     }
 
     /** The compaction filter's view of when each partition was last repaired with all replicas. */

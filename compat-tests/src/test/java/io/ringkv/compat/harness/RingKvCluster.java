@@ -269,6 +269,18 @@ public final class RingKvCluster implements AutoCloseable {
      * Returns its index. Not supported with proxies (the new node has none).
      */
     public int addNode() throws IOException, InterruptedException {
+        return addNode(false);
+    }
+
+    /**
+     * Starts one more node as a one-node cluster of its own (its only seed is itself): it joins
+     * this cluster only when told to ({@code RING JOIN host:port}). Returns its index.
+     */
+    public int addSeparateNode() throws IOException, InterruptedException {
+        return addNode(true);
+    }
+
+    private int addNode(boolean separate) throws IOException, InterruptedException {
         for (FaultProxy[] row : proxies) {
             for (FaultProxy p : row) {
                 if (p != null) {
@@ -279,8 +291,11 @@ public final class RingKvCluster implements AutoCloseable {
         int i = nodes.size();
         int port = freePortPairExcept(nodes.stream().map(n -> n.port).toList());
         StringBuilder seeds = new StringBuilder();
-        for (Node n : nodes) {
+        for (Node n : separate ? List.<Node>of() : nodes) {
             seeds.append(seeds.length() == 0 ? "" : ",").append(n.id).append("@127.0.0.1:").append(n.port);
+        }
+        if (separate) {
+            seeds.append(id(i)).append("@127.0.0.1:").append(port);
         }
         List<String> args = new ArrayList<>(List.of("--node-id", id(i), "--seeds", seeds.toString()));
         args.addAll(commonArgs);

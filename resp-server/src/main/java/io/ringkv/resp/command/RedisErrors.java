@@ -207,6 +207,9 @@ public final class RedisErrors {
         if (t instanceof io.ringkv.ring.UnavailableException) {
             return "UNAVAILABLE " + t.getMessage();
         }
+        if (t instanceof RingChangeRefusedException) {
+            return ringChangeRefused(t.getMessage());
+        }
         if (t instanceof io.ringkv.ring.QuorumTimeoutException) {
             return "TIMEOUT " + t.getMessage();
         }

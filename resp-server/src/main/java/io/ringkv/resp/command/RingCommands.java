@@ -33,8 +33,8 @@ public final class RingCommands {
                         "Summarises the ring: version, members up and down, ownership per node.").handler(RingCommands::status))
                 .sub(command("preflist", 3).args("key:string").doc("cluster", "0.1.0", "O(N)",
                         "Returns the partition of a key and its preference list (coordinator candidates in order).").handler(RingCommands::preflist))
-                .sub(command("join", 2).doc("cluster", "0.1.0", "O(1)",
-                        "Joins this node to the ring of its seeds (for a node started with auto-join no): it claims partitions, streams them, then serves them.").handler(RingCommands::join))
+                .sub(command("join", -2).args("[host:port:string]").doc("cluster", "0.1.0", "O(1)",
+                        "Joins this node to a ring: that of the node serving host:port (for an empty node alone in its own ring), or of its seeds (for a node started with auto-join no). It claims partitions, streams them, then serves them.").handler(RingCommands::join))
                 .sub(command("leave", 2).doc("cluster", "0.1.0", "O(1)",
                         "Decommissions this node: its partitions stream to their new owners, then it leaves the ring and stops.").handler(RingCommands::leave))
                 .sub(command("remove", 3).args("node-id:string").doc("cluster", "0.1.0", "O(1)",
@@ -46,7 +46,7 @@ public final class RingCommands {
                                 "NODES", "    Return the ring's nodes, one per line.",
                                 "STATUS", "    Return a summary of the ring and each node's state and ownership.",
                                 "PREFLIST <key>", "    Return the key's partition and the nodes that hold it, coordinator first.",
-                                "JOIN", "    Join the ring of this node's seeds (a node started with auto-join no).",
+                                "JOIN [<host:port>]", "    Join the ring of the node at host:port (an empty node alone in its ring), or of this node's seeds.",
                                 "LEAVE", "    Stream this node's partitions to their new owners, leave the ring and stop.",
                                 "REMOVE <node-id>", "    Take a dead node out of the ring and re-replicate its partitions.",
                                 "REPAIR [<partition>]", "    Run anti-entropy now on one partition, or on every partition this node replicates.",
@@ -82,10 +82,52 @@ public final class RingCommands {
 
     private static void join(CommandContext c, Request r, RespWriter out) {
         RingServices s = clustered(c, out);
-        if (s != null) {
+        if (s == null) {
+            return;
+        }
+        if (r.argc() == 2) {
             s.ringManager().join();
             out.simple("OK");
+            return;
         }
+        if (r.argc() > 3) {
+            out.error(RedisErrors.SYNTAX);
+            return;
+        }
+        String address = new String(r.arg(2), java.nio.charset.StandardCharsets.UTF_8);
+        int colon = address.lastIndexOf(':');
+        int port;
+        try {
+            port = colon <= 0 ? -1 : Integer.parseInt(address.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 1 || port > 65535) {
+            out.error(RedisErrors.ringChangeRefused("invalid address, expected host:port: " + address));
+            return;
+        }
+        RingSnapshot ring = c.server().cluster().membership().ring();
+        if (ring.members().size() != 1) {
+            out.error(RedisErrors.ringChangeRefused("this node is already in a ring of " + ring.members().size()
+                    + " members; RING JOIN host:port is for a node alone in its ring"));
+            return;
+        }
+        if (c.server().cluster().store().size() > 0) {
+            out.error(RedisErrors.ringChangeRefused("this node holds keys; only an empty node can join another ring"));
+            return;
+        }
+        c.reply(out, s.contact().contact(address.substring(0, colon), port).handle((seed, err) -> {
+            if (err != null) {
+                Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+                throw new RingChangeRefusedException("cannot reach a RingKV node at " + address + ": " + cause.getMessage());
+            }
+            try {
+                s.ringManager().joinRingOf(seed);
+            } catch (IllegalStateException e) {
+                throw new RingChangeRefusedException(e.getMessage());
+            }
+            return seed;
+        }), (seed, w) -> w.simple("OK"));
     }
 
     private static void leave(CommandContext c, Request r, RespWriter out) {

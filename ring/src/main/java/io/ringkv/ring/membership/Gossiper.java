@@ -305,6 +305,31 @@ public final class Gossiper {
         }
     }
 
+    /** Adds a node to contact like a seed (an operator named its address: RING JOIN host:port). */
+    public synchronized void addSeed(NodeId node) {
+        if (!node.equals(self)) {
+            seeds.add(node);
+        }
+    }
+
+    /**
+     * Replaces this node's ring, in which it is alone, by {@code versionZero} (a version-0 ring
+     * of itself), so that the first ring gossiped by the cluster it is joining replaces it
+     * whatever the versions: a one-node ring of version 3 must not win over a cluster's ring of
+     * version 2. Throws when the current ring has other members.
+     */
+    public void abandonRing(RingSnapshot versionZero) {
+        synchronized (this) {
+            if (ring.members().size() != 1 || !ring.members().get(0).id().equals(self)) {
+                throw new IllegalStateException("this node's ring has other members: " + ring.members().size());
+            }
+            if (versionZero.version() != 0 || versionZero.members().size() != 1 || !versionZero.members().get(0).id().equals(self)) {
+                throw new IllegalArgumentException("not a version-0 ring of this node: " + versionZero);
+            }
+            installRing(versionZero, RingCodec.encode(versionZero));
+        }
+    }
+
     // ------------------------------------------------------------------ evidence from requests
 
     /** A request to {@code node} failed to connect: judge it down until its next heartbeat. */

@@ -160,6 +160,25 @@ public final class RingManager implements MembershipListener {
     }
 
     /**
+     * Joins the ring of the cluster {@code seed} belongs to, for a node that is alone in its own
+     * ring (started as a one-node cluster): this node's ring is dropped for a version-0 one, so
+     * the cluster's ring replaces it, and the node then joins it like any newcomer. Throws when
+     * this node's ring has other members.
+     */
+    public synchronized void joinRingOf(NodeId seed) {
+        RingSnapshot ring = membership.ring();
+        if (ring.members().size() != 1 || !ring.members().get(0).id().equals(me.id())) {
+            throw new IllegalStateException("this node is already in a ring of " + ring.members().size() + " members");
+        }
+        gossiper.addSeed(seed);
+        if (ring.version() > 0) {
+            gossiper.abandonRing(RingSnapshot.unjoined(me, ring.partitionCount(), ring.replicationFactor()));
+        }
+        lastEvent = "joining the ring of " + seed;
+        join();
+    }
+
+    /**
      * Decommissions this node: its partitions stream to their new owners, then it leaves and
      * stops. Throws when the node is not a member or is the last one.
      */

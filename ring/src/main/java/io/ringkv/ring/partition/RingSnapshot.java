@@ -292,6 +292,17 @@ public final class RingSnapshot {
     }
 
     /**
+     * The ring of a node that knows no cluster yet (a joining node before gossip brings it the
+     * real ring): version 0, {@code node} alone owning every partition. Any gossiped ring has a
+     * higher version and replaces it.
+     */
+    public static RingSnapshot unjoined(Member node, int partitionCount, int replicationFactor) {
+        NodeId[] owners = new NodeId[partitionCount];
+        Arrays.fill(owners, node.id());
+        return of(0, List.of(node), replicationFactor, owners);
+    }
+
+    /**
      * The ring after membership changes to {@code members}: version + 1, partitions moved from
      * departed or over-loaded nodes to new or under-loaded ones, moving close to the minimum.
      * Also the way to rebalance after a weight change, or an uneven ring received via {@link #of}.

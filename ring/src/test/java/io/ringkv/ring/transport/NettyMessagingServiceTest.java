@@ -332,6 +332,34 @@ class NettyMessagingServiceTest {
     }
 
     @Test
+    void identifyTellsWhichNodeAnswersAtAnAddressAndClosesTheConnection() throws Exception {
+        NettyMessagingService n1 = start(N1);
+        NettyMessagingService n2 = start(N2);
+
+        NodeId who = n1.identify(addresses.get(N2), TIMEOUT_MILLIS).get(5, TimeUnit.SECONDS);
+
+        assertThat(who).isEqualTo(N2);
+        // A one-off connection: it is neither kept as n1's connection to n2 nor counted as a request.
+        assertThat(n1.isConnected(N2)).isFalse();
+        assertThat(n2.stats()).containsEntry("requests_received", 0L);
+    }
+
+    @Test
+    void identifyFailsWhenNothingListensOrThePeerHasAnotherSecret() throws Exception {
+        NettyMessagingService n1 = start(N1);
+        NettyMessagingService stranger = start(N2, bytes("another cluster"), TransportLimits.defaults(), Clock.system(), 0);
+        InetSocketAddress strangerAddress = addresses.get(N2);
+        stranger.close();
+        // Nothing listens there any more.
+        assertThatThrownBy(() -> n1.identify(strangerAddress, TIMEOUT_MILLIS).get(5, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(PeerUnreachableException.class);
+        NettyMessagingService other = start(new NodeId("n3"), bytes("another cluster"), TransportLimits.defaults(), Clock.system(), 0);
+        assertThatThrownBy(() -> n1.identify(addresses.get(new NodeId("n3")), TIMEOUT_MILLIS).get(5, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(PeerUnreachableException.class).hasMessageContaining("no node identified at");
+        assertThat(other.stats()).containsEntry("connections_refused", 1L);
+    }
+
+    @Test
     void emptySecretOnBothSidesStillConnectsAndExchangesNodeIds() throws Exception {
         NettyMessagingService n1 = start(N1, new byte[0], TransportLimits.defaults(), Clock.system(), 0);
         NettyMessagingService n2 = start(N2, new byte[0], TransportLimits.defaults(), Clock.system(), 0);

@@ -10,14 +10,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The connecting side of one connection: answers the server's challenge, checks the server's
- * proof and node id, then hands replies to its {@link PeerConnection}. Until the server is
- * verified nothing but the auth-response is written. Runs on the connection's event loop.
+ * proof and node id, then hands replies to its {@link Owner}. Until the server is verified
+ * nothing but the auth-response is written. Runs on the connection's event loop.
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ClientHandler.class);
 
+    /** Who the connection serves: a {@link PeerConnection}, or a one-off identification. */
+    interface Owner {
+        /** Loop: the server proved it holds the secret; {@code server} is its node id. */
+        void onAuthenticated(ClientHandler handler, NodeId server);
+
+        /** Loop: a reply (or error reply) to one of the owner's requests. */
+        void onResponse(InboundFrame frame);
+    }
+
     private final Handshake handshake;
-    private final PeerConnection peerConnection;
+    private final Owner owner;
+    /** The node expected at the address; null accepts whichever node answers. */
     private final NodeId expectedPeer;
     private final InetSocketAddress address;
     private final TransportStats stats;
@@ -26,10 +36,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     /** First reason this connection failed, reported to the requests it fails. */
     private String failureReason;
 
-    ClientHandler(Handshake handshake, PeerConnection peerConnection, NodeId expectedPeer, InetSocketAddress address,
-            TransportStats stats) {
+    ClientHandler(Handshake handshake, Owner owner, NodeId expectedPeer, InetSocketAddress address, TransportStats stats) {
         this.handshake = handshake;
-        this.peerConnection = peerConnection;
+        this.owner = owner;
         this.expectedPeer = expectedPeer;
         this.address = address;
         this.stats = stats;
@@ -68,7 +77,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         }
         if (authenticated) {
             if (frame.kind() == WireProtocol.KIND_RESPONSE || frame.kind() == WireProtocol.KIND_ERROR) {
-                peerConnection.onResponse(frame);
+                owner.onResponse(frame);
             } else {
                 violation(ctx, "unexpected " + WireProtocol.kindName(frame.kind()) + " after authentication");
             }
@@ -113,14 +122,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             violation(ctx, "it failed authentication (bad cluster secret)");
             return;
         }
-        if (!ok.nodeId().equals(expectedPeer)) {
+        if (expectedPeer != null && !ok.nodeId().equals(expectedPeer)) {
             // The address now belongs to another node (membership moved on); do not mix them up.
             violation(ctx, "expected node " + expectedPeer + " but " + ok.nodeId() + " answered");
             return;
         }
         authenticated = true;
         ctx.pipeline().get(FrameDecoder.class).authenticated();
-        peerConnection.onAuthenticated(this);
+        owner.onAuthenticated(this, ok.nodeId());
     }
 
     private void violation(ChannelHandlerContext ctx, String reason) {

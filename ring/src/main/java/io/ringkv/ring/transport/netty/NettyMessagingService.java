@@ -195,6 +195,45 @@ public final class NettyMessagingService implements MessagingService {
                 .request(verb, payload, timeoutMillis);
     }
 
+    /**
+     * Connects to a cluster port, runs the handshake and completes with the node id that
+     * answered (then closes): how a node learns who is at an address it was given ({@code RING
+     * JOIN host:port}). Fails with {@link PeerUnreachableException} when nothing answers or the
+     * peer fails authentication, {@link RequestTimeoutException} after {@code timeoutMillis}.
+     */
+    public CompletableFuture<NodeId> identify(InetSocketAddress clusterAddress, long timeoutMillis) {
+        CompletableFuture<NodeId> result = new CompletableFuture<>();
+        EventLoop loop = group.next();
+        ClientHandler handler = new ClientHandler(handshake, new ClientHandler.Owner() {
+            @Override
+            public void onAuthenticated(ClientHandler h, NodeId server) {
+                result.complete(server);
+            }
+
+            @Override
+            public void onResponse(InboundFrame frame) {
+                // Nothing is ever sent on this connection, so nothing is answered.
+            }
+        }, null, clusterAddress, stats);
+        ChannelFuture connectFuture = connect(loop, clusterAddress, handler);
+        Channel ch = connectFuture.channel();
+        connectFuture.addListener(f -> {
+            if (!f.isSuccess()) {
+                handler.failed("cannot connect: " + PeerConnection.describe(f.cause()));
+            }
+        });
+        ch.closeFuture().addListener(f -> result.completeExceptionally(
+                new PeerUnreachableException("no node identified at " + clusterAddress + ": " + handler.closeReason())));
+        var deadline = loop.schedule(() -> {
+            result.completeExceptionally(new RequestTimeoutException("no node identified at " + clusterAddress + " within " + timeoutMillis + " ms"));
+        }, timeoutMillis, TimeUnit.MILLISECONDS);
+        result.whenComplete((id, err) -> {
+            deadline.cancel(false);
+            ch.close();
+        });
+        return result;
+    }
+
     /** True when an authenticated connection to {@code node} is open (always true for this node). */
     public boolean isConnected(NodeId node) {
         if (node.equals(self)) {

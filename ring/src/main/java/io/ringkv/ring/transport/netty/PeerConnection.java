@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * Replies, timeouts and connection events all run on that loop, so completing a request exactly
  * once needs no locking: whoever removes it from {@link #pending} completes it.
  */
-final class PeerConnection {
+final class PeerConnection implements ClientHandler.Owner {
     private static final Logger log = LoggerFactory.getLogger(PeerConnection.class);
 
     private enum State { IDLE, CONNECTING, READY }
@@ -163,7 +163,8 @@ final class PeerConnection {
     }
 
     /** Loop: the handshake of {@code handler}'s connection succeeded. */
-    void onAuthenticated(ClientHandler handler) {
+    @Override
+    public void onAuthenticated(ClientHandler handler, NodeId server) {
         if (attempt != handler) {
             return; // a stale attempt; its channel is already being closed
         }
@@ -216,7 +217,8 @@ final class PeerConnection {
     }
 
     /** Loop: a response or error response from the peer. */
-    void onResponse(InboundFrame frame) {
+    @Override
+    public void onResponse(InboundFrame frame) {
         Pending p = pending.remove(frame.requestId());
         if (p == null) {
             stats.responsesLate.increment(); // it timed out; its caller has moved on
