@@ -263,13 +263,26 @@ public final class NodeBootstrap implements AutoCloseable {
             RingManager ringManager = new RingManager(me, gossip, streams, ringStore, maintenance, clock,
                     new RingManager.Settings(config.getInt("gossip-interval-ms"), config.getInt("ring-settle-ms"),
                             3L * config.getInt("gossip-interval-ms"), config.getBool("auto-join")), this::closeAsync);
+            NettyMessagingService netty = (NettyMessagingService) messaging;
             gossip.addListener(new MembershipListener() {
                 @Override
                 public void onUp(NodeId node) {
                     handoff.onNodeUp(node);
                 }
+
+                @Override
+                public void onStateChanged(NodeId node, ApplicationState state, String value) {
+                    NodeStatus status = state.equals(ApplicationState.STATUS) ? NodeStatus.parse(value) : null;
+                    if (status != null && status.isGone() && !node.equals(self)) {
+                        netty.forget(node); // it left: no more requests go there
+                    }
+                }
+
+                @Override
+                public void onForgotten(NodeId node) {
+                    netty.forget(node);
+                }
             });
-            NettyMessagingService netty = (NettyMessagingService) messaging;
             RingServices.SeedContact contact = (host, clientPort) -> {
                 InetSocketAddress clusterAddress = new InetSocketAddress(host, clientPort + offset);
                 return netty.identify(clusterAddress, config.getInt("request-timeout-ms")).thenApply(id -> {

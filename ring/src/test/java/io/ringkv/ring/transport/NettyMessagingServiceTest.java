@@ -345,6 +345,21 @@ class NettyMessagingServiceTest {
     }
 
     @Test
+    void forgettingAPeerClosesItsConnectionAndDropsItsEntryUntilItIsAskedForAgain() throws Exception {
+        NettyMessagingService n1 = start(N1);
+        NettyMessagingService n2 = start(N2);
+        echoPing(n2);
+        n1.request(N2, Verb.PING, bytes("hi"), TIMEOUT_MILLIS).get(5, TimeUnit.SECONDS);
+        assertThat(n1.stats()).containsEntry("peers_connected", 1L);
+
+        n1.forget(N2);
+
+        TransportTestSupport.awaitTrue("n1 closed its connection to n2", () -> !n1.isConnected(N2) && n1.stats().get("peers_connected") == 0L);
+        // Should the node come back, a new request connects afresh.
+        assertThat(n1.request(N2, Verb.PING, bytes("again"), TIMEOUT_MILLIS).get(5, TimeUnit.SECONDS)).isEqualTo(bytes("again"));
+    }
+
+    @Test
     void identifyFailsWhenNothingListensOrThePeerHasAnotherSecret() throws Exception {
         NettyMessagingService n1 = start(N1);
         NettyMessagingService stranger = start(N2, bytes("another cluster"), TransportLimits.defaults(), Clock.system(), 0);

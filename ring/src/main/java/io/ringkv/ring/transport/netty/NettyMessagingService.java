@@ -234,6 +234,18 @@ public final class NettyMessagingService implements MessagingService {
         return result;
     }
 
+    /**
+     * Drops the connection to a node that left the cluster: pending requests fail, the socket
+     * closes, and its entry goes (a later request, should the node come back, connects anew).
+     * Without this a cluster that sees many nodes come and go would keep an entry for each.
+     */
+    public void forget(NodeId node) {
+        PeerConnection peer = peers.remove(node);
+        if (peer != null) {
+            peer.retire();
+        }
+    }
+
     /** True when an authenticated connection to {@code node} is open (always true for this node). */
     public boolean isConnected(NodeId node) {
         if (node.equals(self)) {

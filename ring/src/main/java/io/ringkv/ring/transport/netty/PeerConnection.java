@@ -49,6 +49,8 @@ final class PeerConnection implements ClientHandler.Owner {
     /** Requests accepted and not completed: queued, written or awaiting a reply. */
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean connected;
+    /** Set once by {@link #retire()}; read on the loop. */
+    private volatile boolean retired;
 
     // Confined to loop.
     private State state = State.IDLE;
@@ -80,6 +82,16 @@ final class PeerConnection implements ClientHandler.Owner {
         return connected;
     }
 
+    /**
+     * Any thread: this peer left the cluster. Fails what is pending, closes the connection, and
+     * fails every later request on this object at once, never reconnecting (a caller may still
+     * hold it after the service dropped it).
+     */
+    Future<?> retire() {
+        retired = true;
+        return shutdown();
+    }
+
     /** Any thread. */
     CompletableFuture<byte[]> request(Verb verb, byte[] payload, long timeoutMillis) {
         int max = limits.inFlightPerPeerMax();
@@ -106,6 +118,10 @@ final class PeerConnection implements ClientHandler.Owner {
     private void submit(Pending p) {
         if (service.isClosed()) {
             complete(p, null, new PeerUnreachableException("transport closed"));
+            return;
+        }
+        if (retired) {
+            complete(p, null, new PeerUnreachableException(peer + " left the cluster"));
             return;
         }
         if (state == State.IDLE && lastConnectFailure != null && service.clock().nanoTime() - retryNotBeforeNanos < 0) {
