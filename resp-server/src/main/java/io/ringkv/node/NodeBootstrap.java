@@ -131,8 +131,9 @@ public final class NodeBootstrap implements AutoCloseable {
                 throw new IllegalArgumentException("node-id is required when seeds are given");
             }
             self = new NodeId(config.get("node-id"));
+            String host = config.get("announce-host").isEmpty() ? config.bind() : config.get("announce-host");
             me = seeds.stream().filter(m -> m.id().equals(self)).findFirst()
-                    .orElse(new Member(self, config.bind(), config.port(), config.port() + offset, config.getInt("weight")));
+                    .orElse(new Member(self, host, config.port(), config.port() + offset, config.getInt("weight")));
         }
         int partitions = config.getInt("partitions");
         int replicationFactor = config.getInt("replication-factor");

@@ -39,6 +39,8 @@ public final class RingCommands {
                         "Decommissions this node: its partitions stream to their new owners, then it leaves the ring and stops.").handler(RingCommands::leave))
                 .sub(command("remove", 3).args("node-id:string").doc("cluster", "0.1.0", "O(1)",
                         "Takes a dead node out of the ring; surviving replicas re-replicate its partitions.").handler(RingCommands::remove))
+                .sub(command("abort", 2).doc("cluster", "0.1.0", "O(1)",
+                        "Abandons the ring change in progress (one held up by a node that died): the ring goes back to its current owners.").handler(RingCommands::abort))
                 .sub(command("repair", -2).args("[partition:integer]").doc("cluster", "0.1.0", "O(keys differing)",
                         "Anti-entropy now: compares Merkle trees with the other replicas of one partition (or every partition this node replicates) and exchanges the differing keys.").handler(RingCommands::repair))
                 .sub(command("help", 2).doc("cluster", "0.1.0", "O(1)", "Returns helpful text about the different subcommands.")
@@ -49,6 +51,7 @@ public final class RingCommands {
                                 "JOIN [<host:port>]", "    Join the ring of the node at host:port (an empty node alone in its ring), or of this node's seeds.",
                                 "LEAVE", "    Stream this node's partitions to their new owners, leave the ring and stop.",
                                 "REMOVE <node-id>", "    Take a dead node out of the ring and re-replicate its partitions.",
+                                "ABORT", "    Abandon the ring change in progress (held up by a dead node); owners stay as they are.",
                                 "REPAIR [<partition>]", "    Run anti-entropy now on one partition, or on every partition this node replicates.",
                                 "HELP", "    Print this help.")))
                 .build());
@@ -137,6 +140,19 @@ public final class RingCommands {
         }
         try {
             s.ringManager().leave();
+            out.simple("OK");
+        } catch (IllegalStateException e) {
+            out.error(RedisErrors.ringChangeRefused(e.getMessage()));
+        }
+    }
+
+    private static void abort(CommandContext c, Request r, RespWriter out) {
+        RingServices s = clustered(c, out);
+        if (s == null) {
+            return;
+        }
+        try {
+            s.ringManager().abort();
             out.simple("OK");
         } catch (IllegalStateException e) {
             out.error(RedisErrors.ringChangeRefused(e.getMessage()));

@@ -48,6 +48,7 @@ public final class ServerConfig {
             p("seeds", ConfigParam.Type.STRING, "", false, "Nodes to contact at start as id@host:port[/weight], comma-separated. When no ring is stored yet, the listed nodes form the first ring if this node is among them; otherwise this node joins the ring it learns from them (empty = a one-node cluster of this node)."),
             p("cluster-secret", ConfigParam.Type.STRING, "", false, "Shared secret authenticating inter-node connections and causal contexts (empty = unauthenticated)."),
             p("peer-cluster-addresses", ConfigParam.Type.STRING, "", false, "Where this node connects to reach peers' cluster ports, as id=host:port, comma-separated, overriding seeds (NAT, proxies)."),
+            p("announce-host", ConfigParam.Type.STRING, "", false, "The host other nodes and clients reach this node at, when it is not named in seeds (empty = bind)."),
             p("cluster-port-offset", ConfigParam.Type.INT, "10000", false, "Each node's cluster port is its client port plus this offset.").range(1, 65535),
             p("weight", ConfigParam.Type.INT, "1", false, "This node's weight when it is a single node (in seeds, use /weight).").range(1, 1000),
             p("replication-factor", ConfigParam.Type.INT, "3", false, "Replicas of each key (N); preference lists are shorter while the cluster has fewer nodes.").range(1, 16),

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One transition at a time: a change asked for during one waits for it to commit. A
  * receiver that dies mid-transition holds the transition until it returns (its stream
- * resumes); there is no abort yet.
+ * resumes) or an operator abandons the change ({@link #abort}).
  *
  * <p>Runs on the gossip scheduler thread (ring-change events and a periodic check); the
  * operator calls ({@link #join}, {@link #leave}, {@link #remove}) come from client threads, so
@@ -213,6 +213,24 @@ public final class RingManager implements MembershipListener {
         }
         toRemove.add(node);
         schedule();
+    }
+
+    /**
+     * Abandons the ring change in progress (for one held up by a receiver that died and will
+     * not return): the ring goes back to its current owners. Data already streamed stays where
+     * it is, and is cleaned up like any partition a node does not replicate. A node that still
+     * wants its change (a live joiner, a leaver) proposes it again. Throws when no change is
+     * in progress.
+     */
+    public synchronized void abort() {
+        RingSnapshot ring = membership.ring();
+        if (!ring.isInTransition()) {
+            throw new IllegalStateException("no ring change in progress");
+        }
+        RingSnapshot back = ring.withoutPending();
+        gossiper.proposeRing(back);
+        lastEvent = "aborted ring version " + ring.version() + " as version " + back.version();
+        log.warn("ring change of version {} aborted by an operator (now version {})", ring.version(), back.version());
     }
 
     /** This node takes the place of {@code dead}: its partitions, streamed from their other replicas. */

@@ -29,7 +29,6 @@ import io.ringkv.ring.streaming.StreamSettings;
 import io.ringkv.ring.version.Siblings;
 import io.ringkv.storage.memory.MemoryEngine;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,9 +123,7 @@ final class ResilienceCluster {
     /** A fresh node outside the ring: it knows only itself (a version-0 ring) and the seeds. */
     Node addNode(int i) {
         Member m = member(i);
-        NodeId[] owners = new NodeId[partitionCount];
-        Arrays.fill(owners, m.id());
-        Node n = new Node(m, RingSnapshot.of(0, List.of(m), REPLICATION_FACTOR, owners));
+        Node n = new Node(m, RingSnapshot.unjoined(m, partitionCount, REPLICATION_FACTOR));
         nodes.put(m.id(), n);
         return n;
     }
