@@ -107,30 +107,4 @@ final class FileRingStore implements RingManager.RingStore {
             throw new UncheckedIOException("cannot save the ring to " + file, e);
         }
     }
-
-    /** For memory-engine nodes and tests: the ring lives as long as the process. */
-    static final class InMemory implements RingManager.RingStore {
-        private volatile RingSnapshot ring;
-        private volatile boolean leaveRequested;
-
-        @Override
-        public boolean leaveRequested() {
-            return leaveRequested;
-        }
-
-        @Override
-        public void requestLeave() {
-            leaveRequested = true;
-        }
-
-        @Override
-        public Optional<RingSnapshot> load() {
-            return Optional.ofNullable(ring);
-        }
-
-        @Override
-        public void save(RingSnapshot ring) {
-            this.ring = ring;
-        }
-    }
 }

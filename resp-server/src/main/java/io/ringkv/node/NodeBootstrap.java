@@ -23,6 +23,7 @@ import io.ringkv.ring.membership.ApplicationState;
 import io.ringkv.ring.membership.FileGenerationStore;
 import io.ringkv.ring.membership.GossipMembership;
 import io.ringkv.ring.membership.InMemoryGenerationStore;
+import io.ringkv.ring.membership.InMemoryRingStore;
 import io.ringkv.ring.membership.GossipSettings;
 import io.ringkv.ring.membership.Gossiper;
 import io.ringkv.ring.membership.Membership;
@@ -142,7 +143,7 @@ public final class NodeBootstrap implements AutoCloseable {
         if (lsm) {
             createDirectories(dataDir);
         }
-        RingManager.RingStore ringStore = clustered && lsm ? new FileRingStore(dataDir) : new FileRingStore.InMemory();
+        RingManager.RingStore ringStore = clustered && lsm ? new FileRingStore(dataDir) : new InMemoryRingStore();
         RingSnapshot ring;
         if (!clustered) {
             ring = RingSnapshot.initial(seeds, partitions, replicationFactor);

@@ -14,6 +14,7 @@ import io.ringkv.ring.membership.GossipMembership;
 import io.ringkv.ring.membership.GossipSettings;
 import io.ringkv.ring.membership.Gossiper;
 import io.ringkv.ring.membership.InMemoryGenerationStore;
+import io.ringkv.ring.membership.InMemoryRingStore;
 import io.ringkv.ring.membership.MembershipListener;
 import io.ringkv.ring.membership.NodeStatus;
 import io.ringkv.ring.membership.PhiAccrualSettings;
@@ -32,7 +33,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 
@@ -165,10 +165,8 @@ final class ResilienceCluster {
         final InMemoryGenerationStore generations = new InMemoryGenerationStore();
         /** The ring from config (the initial ring, or a joiner's version-0 ring of itself). */
         final RingSnapshot configRing;
-        /** The persisted ring (RingStore): survives crashes. */
-        RingSnapshot savedRing;
-        /** The persisted leave request (RingStore): survives crashes. */
-        boolean leaveRequested;
+        /** The persisted ring and leave request: survive crashes. */
+        final InMemoryRingStore ringStore = new InMemoryRingStore();
         /** Hint counters of the incarnations that ended. */
         private final Map<String, Long> pastHintCounters = new TreeMap<>();
         int incarnation;
@@ -207,7 +205,7 @@ final class ResilienceCluster {
             var clock = scheduler.clock();
             SplittableRandom r = random.split();
             endpoint = network.open(id);
-            RingSnapshot ring = savedRing != null ? savedRing : configRing;
+            RingSnapshot ring = ringStore.load().orElse(configRing);
             store = new ReplicaStore(data, ring.partitioner(), clock, r.split(), LOCK_STRIPES, SIBLINGS_MAX, SIBLINGS_MAX);
             Map<ApplicationState, String> states = new LinkedHashMap<>();
             states.put(ApplicationState.STATUS, NodeStatus.NORMAL.text());
@@ -230,27 +228,7 @@ final class ResilienceCluster {
             repair = new RepairService(id, membership, endpoint, store, trees, sched, clock, repairSettings);
             streams = new StreamService(endpoint, store, ring.partitioner(), clock, sched, streamSettings, m::isAlive);
             int mine = incarnation;
-            ringManager = new RingManager(member, membership, streams, new RingManager.RingStore() {
-                @Override
-                public Optional<RingSnapshot> load() {
-                    return Optional.ofNullable(savedRing);
-                }
-
-                @Override
-                public void save(RingSnapshot saved) {
-                    savedRing = saved;
-                }
-
-                @Override
-                public boolean leaveRequested() {
-                    return leaveRequested;
-                }
-
-                @Override
-                public void requestLeave() {
-                    leaveRequested = true;
-                }
-            }, sched, clock, ringSettings, () -> {
+            ringManager = new RingManager(member, membership, streams, ringStore, sched, clock, ringSettings, () -> {
                 if (up && incarnation == mine) {
                     departed = true;
                     stop();
@@ -321,7 +299,7 @@ final class ResilienceCluster {
         }
 
         RingSnapshot ring() {
-            return up ? membership.ring() : savedRing != null ? savedRing : configRing;
+            return up ? membership.ring() : ringStore.load().orElse(configRing);
         }
 
         /** Tasks of a crashed or replaced incarnation are dropped when they come due. */
