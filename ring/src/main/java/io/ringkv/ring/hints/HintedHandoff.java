@@ -5,6 +5,7 @@ import io.ringkv.common.Pacer;
 import io.ringkv.common.Scheduler;
 import io.ringkv.ring.NodeId;
 import io.ringkv.ring.membership.Membership;
+import io.ringkv.ring.partition.RingSnapshot;
 import io.ringkv.ring.transport.ConnectionLostException;
 import io.ringkv.ring.transport.MessagingService;
 import io.ringkv.ring.transport.PeerUnreachableException;
@@ -108,13 +109,14 @@ public final class HintedHandoff {
         if (expired > 0) {
             log.info("{} hints expired (older than the {} ms hint window)", expired, settings.hintWindowMillis());
         }
+        RingSnapshot ring = membership.ring();
         for (NodeId target : store.targets()) {
-            String state = membership.state(target);
-            if (("left".equals(state) || "removed".equals(state)) && membership.ring().member(target) == null) {
-                // Departed for good: no one will take these. Repair covers the data, which the
-                // ring change streamed to the new replicas.
+            if (ring.version() > 0 && ring.member(target) == null) {
+                // Out of the ring (it left or was removed; whether its last gossip saying so
+                // arrived does not matter): no one will take these. The ring change streamed its
+                // data to the new replicas, and repair covers the rest.
                 int dropped = store.dropTarget(target, EXPIRED_PER_ROUND_MAX);
-                log.info("dropped {} hints for {}, which has {} the cluster", dropped, target, state);
+                log.info("dropped {} hints for {}, which is no longer in the ring (version {})", dropped, target, ring.version());
                 continue;
             }
             deliverTo(target);

@@ -10,6 +10,7 @@ import io.ringkv.common.Scheduler;
 import io.ringkv.ring.NodeId;
 import io.ringkv.ring.Record;
 import io.ringkv.ring.membership.Membership;
+import io.ringkv.ring.partition.Member;
 import io.ringkv.ring.partition.RingSnapshot;
 import io.ringkv.ring.transport.MessagingService;
 import io.ringkv.ring.transport.RequestHandler;
@@ -182,6 +183,21 @@ class HintedHandoffTest {
         handoff.stop();
     }
 
+    @Test
+    void hintsForANodeNoLongerInTheRingAreDroppedNotDelivered() {
+        HintSettings settings = new HintSettings(HintSettings.DEFAULT_HINT_WINDOW_MILLIS, HintSettings.DEFAULT_HINT_BYTES_PER_TARGET_MAX,
+                1_000, 1 << 20, 4, 500);
+        HintStore store = store(settings);
+        fill(store, TARGET, 3);
+        // The target left; whether its last gossip saying so arrived does not matter.
+        membership.ring = RingSnapshot.initial(List.of(new Member(SELF, "10.0.0.1", 6379, 16379, 1)), 16, 3);
+        HintedHandoff handoff = new HintedHandoff(SELF, store, membership, messaging, scheduler, clock, settings);
+        handoff.runRound();
+        assertEquals(0, messaging.outstanding.size());
+        assertEquals(0, store.counters().get("hints_pending"));
+        assertEquals(3, store.counters().get("hints_dropped_departed"));
+    }
+
     // ---------------------------------------------------------------- test doubles
 
     record Sent(NodeId to, Verb verb, byte[] payload, CompletableFuture<byte[]> reply) {}
@@ -228,10 +244,13 @@ class HintedHandoffTest {
 
     static final class FakeMembership implements Membership {
         final Set<NodeId> down = new HashSet<>();
+        /** Both nodes are members: hints for a node out of the ring would be dropped instead. */
+        RingSnapshot ring = RingSnapshot.initial(List.of(new Member(SELF, "10.0.0.1", 6379, 16379, 1),
+                new Member(TARGET, "10.0.0.2", 6379, 16379, 1)), 16, 3);
 
         @Override
         public RingSnapshot ring() {
-            throw new UnsupportedOperationException("delivery needs no ring");
+            return ring;
         }
 
         @Override
