@@ -46,6 +46,9 @@ public record ArgumentDoc(String name, String type, String token, boolean option
         return out;
     }
 
+    /** Redis's argument types that carry a value (COMMAND DOCS); blocks, one-ofs and tokens are built apart. */
+    private static final java.util.Set<String> VALUE_TYPES = java.util.Set.of("string", "integer", "double", "key", "pattern", "unix-time");
+
     private static ArgumentDoc parseItem(String item) {
         boolean multiple = false;
         if (item.endsWith("...")) {
@@ -62,7 +65,12 @@ public record ArgumentDoc(String name, String type, String token, boolean option
             return new ArgumentDoc(item.substring(0, colon), "block", null, false, multiple, parts);
         }
         if (colon > 0) {
-            return new ArgumentDoc(item.substring(0, colon), item.substring(colon + 1), null, false, multiple, List.of());
+            String type = item.substring(colon + 1);
+            if (!VALUE_TYPES.contains(type)) {
+                // redis-cli rejects the whole reply of COMMAND DOCS over one unknown type.
+                throw new IllegalArgumentException("unknown argument type '" + type + "' in '" + item + "'");
+            }
+            return new ArgumentDoc(item.substring(0, colon), type, null, false, multiple, List.of());
         }
         return new ArgumentDoc(item.toLowerCase(Locale.ROOT), "pure-token", item, false, multiple, List.of());
     }

@@ -33,7 +33,7 @@ public final class RingCommands {
                         "Summarises the ring: version, members up and down, ownership per node.").handler(RingCommands::status))
                 .sub(command("preflist", 3).args("key:string").doc("cluster", "0.1.0", "O(N)",
                         "Returns the partition of a key and its preference list (coordinator candidates in order).").handler(RingCommands::preflist))
-                .sub(command("join", -2).args("[host:port:string]").doc("cluster", "0.1.0", "O(1)",
+                .sub(command("join", -2).args("[address:string]").doc("cluster", "0.1.0", "O(1)",
                         "Joins this node to a ring: that of the node serving host:port (for an empty node alone in its own ring), or of its seeds (for a node started with auto-join no). It claims partitions, streams them, then serves them.").handler(RingCommands::join))
                 .sub(command("leave", 2).doc("cluster", "0.1.0", "O(1)",
                         "Decommissions this node: its partitions stream to their new owners, then it leaves the ring and stops.").handler(RingCommands::leave))
