@@ -269,6 +269,7 @@ public final class NodeBootstrap implements AutoCloseable {
             gossip.addListener(new MembershipListener() {
                 @Override
                 public void onUp(NodeId node) {
+                    netty.clearBackoff(node); // before hint replay, which would otherwise fail at once
                     handoff.onNodeUp(node);
                 }
 

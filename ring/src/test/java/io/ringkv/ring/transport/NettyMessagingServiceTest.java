@@ -306,6 +306,27 @@ class NettyMessagingServiceTest {
     }
 
     @Test
+    void aPeerHeardFromAgainIsReconnectedAtOnceWithoutWaitingOutTheBackoff() throws Exception {
+        ManualClock clock = new ManualClock(0); // never advanced: the backoff would last forever
+        NettyMessagingService n1 = start(N1, SECRET, TransportLimits.defaults(), clock, 0);
+        NettyMessagingService n2 = start(N2);
+        echoPing(n2);
+        int port = n2.boundPort();
+        assertThat(n1.request(N2, Verb.PING, bytes("1"), TIMEOUT_MILLIS).get(5, TimeUnit.SECONDS)).isEqualTo(bytes("1"));
+        n2.close();
+        awaitTrue("n1 notices that n2 went away", () -> !n1.isConnected(N2));
+        CompletableFuture<byte[]> whileDown = n1.request(N2, Verb.PING, bytes("2"), TIMEOUT_MILLIS);
+        assertThatThrownBy(() -> whileDown.get(5, TimeUnit.SECONDS)).cause().isInstanceOf(PeerUnreachableException.class);
+        NettyMessagingService restarted = start(N2, SECRET, TransportLimits.defaults(), Clock.system(), port);
+        echoPing(restarted);
+
+        n1.clearBackoff(N2);
+
+        assertThat(n1.request(N2, Verb.PING, bytes("3"), TIMEOUT_MILLIS).get(5, TimeUnit.SECONDS)).isEqualTo(bytes("3"));
+        assertThat(n1.isConnected(N2)).isTrue();
+    }
+
+    @Test
     void peerWithWrongSecretIsRefusedWithAWarningAndRequestsFailAsUnreachable() throws Exception {
         Logger serverLog = (Logger) LoggerFactory.getLogger("io.ringkv.ring.transport.netty.ServerHandler");
         ListAppender<ILoggingEvent> captured = new ListAppender<>();

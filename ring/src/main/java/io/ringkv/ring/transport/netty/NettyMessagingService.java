@@ -246,6 +246,17 @@ public final class NettyMessagingService implements MessagingService {
         }
     }
 
+    /**
+     * {@code node} was heard from (gossip judged it up): requests to it connect at once rather
+     * than waiting out the reconnect backoff left by connects that failed while it was away.
+     */
+    public void clearBackoff(NodeId node) {
+        PeerConnection peer = peers.get(node);
+        if (peer != null) {
+            peer.clearBackoff();
+        }
+    }
+
     /** True when an authenticated connection to {@code node} is open (always true for this node). */
     public boolean isConnected(NodeId node) {
         if (node.equals(self)) {

@@ -92,6 +92,20 @@ final class PeerConnection implements ClientHandler.Owner {
         return shutdown();
     }
 
+    /**
+     * Any thread: the peer was heard from (gossip judged it up), so an earlier failed connect
+     * is stale evidence. The next request connects at once instead of failing until the backoff
+     * ends; otherwise the first requests after a partition heals (hint replay, reads at ALL)
+     * fail and mark the peer down again.
+     */
+    void clearBackoff() {
+        try {
+            loop.execute(() -> lastConnectFailure = null);
+        } catch (RejectedExecutionException e) {
+            // The event loop group is shutting down: no request will connect anyway.
+        }
+    }
+
     /** Any thread. */
     CompletableFuture<byte[]> request(Verb verb, byte[] payload, long timeoutMillis) {
         int max = limits.inFlightPerPeerMax();
