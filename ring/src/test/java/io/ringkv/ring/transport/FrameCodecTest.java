@@ -31,7 +31,7 @@ class FrameCodecTest {
     }
 
     private EmbeddedChannel decoderChannel(boolean authenticated) {
-        FrameDecoder decoder = new FrameDecoder(FRAME_BYTES_MAX, bytesReceived);
+        FrameDecoder decoder = new FrameDecoder(FRAME_BYTES_MAX, bytesReceived::add);
         if (authenticated) {
             decoder.authenticated();
         }
@@ -40,7 +40,7 @@ class FrameCodecTest {
 
     /** The bytes the encoder writes for {@code frame}, as one buffer. */
     private ByteBuf encode(OutboundFrame frame) {
-        EmbeddedChannel out = new EmbeddedChannel(new FrameEncoder(bytesSent));
+        EmbeddedChannel out = new EmbeddedChannel(new FrameEncoder(bytesSent::add));
         out.writeOutbound(frame);
         ByteBuf all = Unpooled.buffer();
         for (ByteBuf part; (part = out.readOutbound()) != null; ) {
@@ -78,7 +78,7 @@ class FrameCodecTest {
     void largePayloadIsWrittenAfterItsHeaderAndDecodesIntact() {
         byte[] payload = new byte[10_000];
         Arrays.fill(payload, (byte) 7);
-        EmbeddedChannel out = new EmbeddedChannel(new FrameEncoder(bytesSent));
+        EmbeddedChannel out = new EmbeddedChannel(new FrameEncoder(bytesSent::add));
         out.writeOutbound(new OutboundFrame(WireProtocol.KIND_RESPONSE, 5, 1, payload));
         ByteBuf header = out.readOutbound();
         ByteBuf body = out.readOutbound();

@@ -252,6 +252,46 @@ class NettyMessagingServiceTest {
     }
 
     @Test
+    void shortTimeoutRequestSentAfterALongTimeoutOneStillTimesOutOnTime() throws Exception {
+        NettyMessagingService n1 = start(N1);
+        NettyMessagingService n2 = start(N2);
+        n2.register(Verb.SCAN_PAGE, (from, payload) -> new CompletableFuture<>()); // never answers
+        CompletableFuture<byte[]> patient = n1.request(N2, Verb.SCAN_PAGE, new byte[0], 60_000);
+        awaitTrue("n2 received the first request", () -> n2.stats().get("requests_received") == 1L);
+
+        assertShortTimeoutFiresOnTimeWhileTheLongOneWaits(n1, N2, patient);
+    }
+
+    @Test
+    void shortTimeoutLocalRequestSentAfterALongTimeoutOneStillTimesOutOnTime() throws Exception {
+        NettyMessagingService n1 = start(N1);
+        n1.register(Verb.SCAN_PAGE, (from, payload) -> new CompletableFuture<>()); // never answers
+        CompletableFuture<byte[]> patient = n1.request(N1, Verb.SCAN_PAGE, new byte[0], 60_000);
+
+        assertShortTimeoutFiresOnTimeWhileTheLongOneWaits(n1, N1, patient);
+    }
+
+    /**
+     * Deadlines are not in sending order when call sites use different timeouts: the short
+     * request must fail at its own deadline (not earlier, and not when the long one would).
+     */
+    private static void assertShortTimeoutFiresOnTimeWhileTheLongOneWaits(NettyMessagingService n1, NodeId to,
+            CompletableFuture<byte[]> patient) {
+        long shortTimeoutMillis = 200;
+        long startNanos = System.nanoTime();
+        CompletableFuture<byte[]> hasty = n1.request(to, Verb.SCAN_PAGE, new byte[0], shortTimeoutMillis);
+
+        assertThatThrownBy(() -> hasty.get(5, TimeUnit.SECONDS)).cause().isInstanceOf(RequestTimeoutException.class)
+                .hasMessageContaining("within " + shortTimeoutMillis + " ms");
+        long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+        assertThat(elapsedMillis).as("never before its timeout").isGreaterThanOrEqualTo(shortTimeoutMillis);
+        // The sweep granularity is 10 ms; the rest is slack for a loaded build machine.
+        assertThat(elapsedMillis).as("close to its timeout, not the other request's").isLessThan(3_000);
+        assertThat(patient).isNotDone();
+        assertThat(n1.stats()).containsEntry("timeouts", 1L).containsEntry("in_flight", 1L);
+    }
+
+    @Test
     void requestToPeerThatIsDownFailsQuicklyAsUnreachableAndBacksOff() throws Exception {
         NettyMessagingService n1 = start(N1);
         addresses.put(N2, new InetSocketAddress("127.0.0.1", closedPort()));

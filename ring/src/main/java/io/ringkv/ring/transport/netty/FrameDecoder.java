@@ -6,7 +6,7 @@ import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.TooLongFrameException;
 import java.nio.ByteOrder;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 
 /**
  * Splits the byte stream into {@link InboundFrame}s. A frame longer than
@@ -16,12 +16,13 @@ import java.util.concurrent.atomic.LongAdder;
  * connection handler then closes the connection. Not sharable: one per channel, used on its event loop only.
  */
 public final class FrameDecoder extends LengthFieldBasedFrameDecoder {
-    private final LongAdder bytesReceived;
+    private final LongConsumer bytesReceived;
     private boolean authenticated;
     /** A frame was bad: the stream has lost its framing, so everything after it is dropped. */
     private boolean failed;
 
-    public FrameDecoder(int frameBytesMax, LongAdder bytesReceived) {
+    /** @param bytesReceived told the size of every frame read, on the channel's event loop */
+    public FrameDecoder(int frameBytesMax, LongConsumer bytesReceived) {
         // failFast: refuse an over-long frame as soon as its length is read, before buffering it.
         super(frameBytesMax, 0, WireProtocol.LENGTH_FIELD_BYTES, 0, WireProtocol.LENGTH_FIELD_BYTES, true);
         this.bytesReceived = bytesReceived;
@@ -65,7 +66,7 @@ public final class FrameDecoder extends LengthFieldBasedFrameDecoder {
         }
         try {
             int restBytes = frame.readableBytes();
-            bytesReceived.add(WireProtocol.LENGTH_FIELD_BYTES + restBytes);
+            bytesReceived.accept(WireProtocol.LENGTH_FIELD_BYTES + restBytes);
             if (restBytes < WireProtocol.HEADER_BYTES) {
                 throw new CorruptedFrameException("frame of " + restBytes + " bytes after its length is shorter than the "
                         + WireProtocol.HEADER_BYTES + "-byte header");

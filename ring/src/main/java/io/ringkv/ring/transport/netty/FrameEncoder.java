@@ -6,21 +6,26 @@ import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageEncoder;
 import java.util.List;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 
 /**
  * Writes {@link OutboundFrame}s in the {@link WireProtocol} format. Small payloads are copied
  * behind the header (one buffer, one iovec); larger ones are wrapped, not copied, and go out in
  * the same gathering write as their header.
+ *
+ * <p>Sharable as far as this class goes; whether an instance may serve channels of several
+ * event loops depends on the byte counter it is given (the messaging service gives each
+ * channel its own, counting into its event loop's single-writer counters).
  */
 @Sharable
 public final class FrameEncoder extends MessageToMessageEncoder<OutboundFrame> {
     /** Up to this size a copy is cheaper than a second buffer and iovec. */
     static final int COPY_PAYLOAD_BYTES_MAX = 1024;
 
-    private final LongAdder bytesSent;
+    private final LongConsumer bytesSent;
 
-    public FrameEncoder(LongAdder bytesSent) {
+    /** @param bytesSent told the size of every encoded frame, on the channel's event loop */
+    public FrameEncoder(LongConsumer bytesSent) {
         super(OutboundFrame.class);
         this.bytesSent = bytesSent;
     }
@@ -43,6 +48,6 @@ public final class FrameEncoder extends MessageToMessageEncoder<OutboundFrame> {
             out.add(header);
             out.add(Unpooled.wrappedBuffer(payload));
         }
-        bytesSent.add(headerAndLength + payload.length);
+        bytesSent.accept(headerAndLength + payload.length);
     }
 }

@@ -19,7 +19,6 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.ringkv.common.Clock;
 import io.ringkv.ring.NodeId;
 import io.ringkv.ring.transport.FrameTooLargeException;
@@ -49,7 +48,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * {@link MessagingService} over TCP with Netty: one listener for the cluster port, one
@@ -66,6 +64,12 @@ import java.util.function.Supplier;
 public final class NettyMessagingService implements MessagingService {
     /** Upper bound on how long {@link #close()} waits for connections to wind down. */
     static final long CLOSE_WAIT_MILLIS = 5_000;
+    /**
+     * Granularity of request timeouts, remote and local: pending requests are checked this often
+     * (only while there are any), so a request fails between its timeout and this much later,
+     * never earlier. One check per interval replaces a timer per request.
+     */
+    static final long TIMEOUT_SWEEP_MILLIS = 10;
 
     private final NodeId self;
     private final String bindHost;
@@ -76,14 +80,18 @@ public final class NettyMessagingService implements MessagingService {
     private final Clock clock;
     private final Handshake handshake;
     private final TransportStats stats = new TransportStats();
-    private final FrameEncoder encoder;
     private final Class<? extends Channel> socketChannelClass;
     private final Class<? extends ServerChannel> serverChannelClass;
     private final Map<Verb, RequestHandler> handlers = new ConcurrentHashMap<>();
     private final Map<NodeId, PeerConnection> peers = new ConcurrentHashMap<>();
+    /** Connections {@link #forget} dropped whose requests are still being failed (for in_flight). */
+    private final Set<PeerConnection> retiring = ConcurrentHashMap.newKeySet();
     private final Set<Channel> inboundChannels = ConcurrentHashMap.newKeySet();
     private final Set<LocalRequest> localRequests = ConcurrentHashMap.newKeySet();
     private final AtomicInteger localInFlight = new AtomicInteger();
+    /** A sweep of {@link #localRequests} for timeouts is scheduled or running. */
+    private final AtomicBoolean localSweepArmed = new AtomicBoolean();
+    private final Runnable localSweep = this::sweepLocal;
     private final AtomicLong nextRequestId = new AtomicLong(1); // 0 marks handshake frames
     private final Object lifecycleLock = new Object();
     private volatile boolean closed;
@@ -111,7 +119,6 @@ public final class NettyMessagingService implements MessagingService {
         this.group = Objects.requireNonNull(group, "group");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.handshake = new Handshake(self, Objects.requireNonNull(clusterSecret, "clusterSecret"), new SecureRandom());
-        this.encoder = new FrameEncoder(stats.bytesSent);
         boolean epoll = group instanceof IoEventLoopGroup io && io.isIoType(EpollIoHandler.class);
         this.socketChannelClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
         this.serverChannelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -138,7 +145,7 @@ public final class NettyMessagingService implements MessagingService {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
-                    .childHandler(pipeline(() -> new ServerHandler(this)));
+                    .childHandler(pipeline(ch -> new ServerHandler(this, stats.forLoop(ch.eventLoop()))));
             ChannelFuture bound = bootstrap.bind(bindHost, bindPort).awaitUninterruptibly();
             if (!bound.isSuccess()) {
                 Throwable cause = bound.cause();
@@ -242,7 +249,9 @@ public final class NettyMessagingService implements MessagingService {
     public void forget(NodeId node) {
         PeerConnection peer = peers.remove(node);
         if (peer != null) {
-            peer.retire();
+            // Its requests count as in flight until the retirement has failed them.
+            retiring.add(peer);
+            peer.retire().addListener(f -> retiring.remove(peer));
         }
     }
 
@@ -270,19 +279,35 @@ public final class NettyMessagingService implements MessagingService {
     public Map<String, Long> stats() {
         long connected = peers.values().stream().filter(PeerConnection::isConnected).count();
         Map<String, Long> out = new LinkedHashMap<>();
-        out.put("requests_sent", stats.requestsSent.sum());
-        out.put("requests_received", stats.requestsReceived.sum());
+        out.put("requests_sent", stats.requestsSent());
+        out.put("requests_received", stats.requestsReceived());
         out.put("responses_late", stats.responsesLate.sum());
         out.put("timeouts", stats.timeouts.sum());
         out.put("failures", stats.failures.sum());
-        out.put("in_flight", stats.inFlight.sum());
-        out.put("bytes_sent", stats.bytesSent.sum());
-        out.put("bytes_received", stats.bytesReceived.sum());
+        out.put("in_flight", inFlight());
+        out.put("bytes_sent", stats.bytesSent());
+        out.put("bytes_received", stats.bytesReceived());
         out.put("connections_refused", stats.connectionsRefused.sum());
         out.put("peers_connected", connected);
         out.put("writes_while_unwritable", stats.writesWhileUnwritable.sum());
-        out.put("request_flushes", stats.requestFlushes.sum());
+        out.put("request_flushes", stats.requestFlushes());
         return Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * Requests accepted and not completed, summed from the counts each connection keeps for
+     * its in-flight bound anyway (one counter per request instead of two). A request refused
+     * for that bound may show for an instant.
+     */
+    private long inFlight() {
+        long sum = localInFlight.get();
+        for (PeerConnection peer : peers.values()) {
+            sum += peer.inFlight();
+        }
+        for (PeerConnection peer : retiring) {
+            sum += peer.inFlight();
+        }
+        return sum;
     }
 
     /**
@@ -335,9 +360,7 @@ public final class NettyMessagingService implements MessagingService {
             stats.failures.increment();
             return CompletableFuture.failedFuture(new OverloadedException(max + " requests already in flight to " + self));
         }
-        stats.inFlight.increment();
-        stats.requestsSent.increment();
-        stats.requestsReceived.increment();
+        stats.localRequests.increment();
         LocalRequest r = new LocalRequest(verb, timeoutMillis);
         CompletableFuture<byte[]> handled;
         try {
@@ -349,16 +372,52 @@ public final class NettyMessagingService implements MessagingService {
             handled = CompletableFuture.failedFuture(e);
         }
         if (!handled.isDone()) {
-            localRequests.add(r);
-            try {
-                r.timeout = group.next().schedule(() -> timeoutLocal(r), timeoutMillis, TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException e) {
-                completeLocal(r, null, new PeerUnreachableException("transport closed", e));
-            }
+            r.deadlineNanos = group.ticker().nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            localRequests.add(r); // publishes the deadline to the sweep
+            armLocalSweep();
         }
         handled.whenComplete((reply, failure) -> completeLocal(r, reply, failure == null ? null
                 : new RemoteFailureException(Replies.messageOf(failure), failure)));
         return r.future;
+    }
+
+    /**
+     * Any thread: makes sure a sweep will check {@link #localRequests}. The flag is read before
+     * the CAS so that a burst of requests costs one volatile read each once a sweep is armed.
+     */
+    private void armLocalSweep() {
+        if (localSweepArmed.get() || !localSweepArmed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            group.next().schedule(localSweep, TIMEOUT_SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // The event loops are shutting down: no sweep would time these out, so fail them now.
+            localSweepArmed.set(false);
+            for (LocalRequest r : localRequests) {
+                completeLocal(r, null, new PeerUnreachableException("transport closed", e));
+            }
+        }
+    }
+
+    /**
+     * Times out the local requests whose deadline has passed and re-arms while any remain
+     * (deadlines differ by call site, so every pending one is checked; at most
+     * {@code inFlightPerPeerMax} of them). Stops when none remain or the service is closed.
+     */
+    private void sweepLocal() {
+        long nowNanos = group.ticker().nanoTime();
+        for (LocalRequest r : localRequests) {
+            if (nowNanos - r.deadlineNanos >= 0) {
+                timeoutLocal(r);
+            }
+        }
+        localSweepArmed.set(false);
+        // Re-checked after clearing the flag: a request added before a requester saw the flag
+        // still set is visible here, so it is never left without a sweep.
+        if (!localRequests.isEmpty() && !closed) {
+            armLocalSweep();
+        }
     }
 
     private void timeoutLocal(LocalRequest r) {
@@ -378,12 +437,7 @@ public final class NettyMessagingService implements MessagingService {
             return;
         }
         localInFlight.decrementAndGet();
-        stats.inFlight.decrement();
         localRequests.remove(r);
-        ScheduledFuture<?> timeout = r.timeout;
-        if (timeout != null) {
-            timeout.cancel(false);
-        }
         if (failure == null) {
             r.future.complete(reply == null ? new byte[0] : reply);
             return;
@@ -401,7 +455,8 @@ public final class NettyMessagingService implements MessagingService {
         final long timeoutMillis;
         final CompletableFuture<byte[]> future = new CompletableFuture<>();
         final AtomicBoolean done = new AtomicBoolean();
-        volatile ScheduledFuture<?> timeout;
+        /** In the group's ticker's time; set before the request is added to {@link #localRequests}. */
+        long deadlineNanos;
 
         LocalRequest(Verb verb, long timeoutMillis) {
             this.verb = verb;
@@ -466,18 +521,21 @@ public final class NettyMessagingService implements MessagingService {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
-                .handler(pipeline(() -> handler))
+                .handler(pipeline(ch -> handler))
                 .connect(address);
     }
 
-    private ChannelInitializer<Channel> pipeline(Supplier<ChannelHandler> connectionHandler) {
+    private ChannelInitializer<Channel> pipeline(Function<Channel, ChannelHandler> connectionHandler) {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
+                // A channel stays on the event loop it is registered with, so its codec counts
+                // into that loop's single-writer counters.
+                TransportStats.LoopStats loopStats = stats.forLoop(ch.eventLoop());
                 ch.pipeline()
-                        .addLast("frame-decoder", new FrameDecoder(limits.frameBytesMax(), stats.bytesReceived))
-                        .addLast("frame-encoder", encoder)
-                        .addLast("connection", connectionHandler.get());
+                        .addLast("frame-decoder", new FrameDecoder(limits.frameBytesMax(), loopStats.bytesReceived::add))
+                        .addLast("frame-encoder", new FrameEncoder(loopStats.bytesSent::add))
+                        .addLast("connection", connectionHandler.apply(ch));
             }
         };
     }

@@ -35,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * with {@code execute}; that costs the same task Netty would create for a write from outside.
  * Replies, timeouts and connection events all run on that loop, so completing a request exactly
  * once needs no locking: whoever removes it from {@link #pending} completes it.
+ *
+ * <p>Timeouts: each request carries a deadline, and one sweep task, scheduled on the loop only
+ * while requests are pending, fails those past it every
+ * {@link NettyMessagingService#TIMEOUT_SWEEP_MILLIS}. A timer per request would cost a
+ * priority-queue insertion and a cancellation on the loop for every message.
  */
 final class PeerConnection implements ClientHandler.Owner {
     private static final Logger log = LoggerFactory.getLogger(PeerConnection.class);
@@ -46,6 +51,8 @@ final class PeerConnection implements ClientHandler.Owner {
     private final EventLoop loop;
     private final TransportLimits limits;
     private final TransportStats stats;
+    /** This loop's per-message counters: written only here, on the loop. */
+    private final TransportStats.LoopStats loopStats;
     /** Requests accepted and not completed: queued, written or awaiting a reply. */
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean connected;
@@ -69,6 +76,16 @@ final class PeerConnection implements ClientHandler.Owner {
     private boolean reportedUnreachable;
     private boolean flushScheduled;
     private final Runnable flushTask = this::flush;
+    /** The scheduled timeout sweep; null while none is (then nothing is pending, or it is running). */
+    private ScheduledFuture<?> sweep;
+    private final Runnable sweepTask = this::sweepTimeouts;
+    /**
+     * No pending request has an earlier deadline (it may be earlier than all of them: requests
+     * complete without updating it). A sweep before it has nothing to time out, so it skips the
+     * scan; deadlines differ by call site, so requests are not in deadline order and a scan
+     * looks at every pending one.
+     */
+    private long earliestDeadlineNanos;
 
     PeerConnection(NettyMessagingService service, NodeId peer, EventLoop loop) {
         this.service = service;
@@ -76,6 +93,12 @@ final class PeerConnection implements ClientHandler.Owner {
         this.loop = loop;
         this.limits = service.limits();
         this.stats = service.transportStats();
+        this.loopStats = stats.forLoop(loop);
+    }
+
+    /** Any thread: requests accepted and not completed yet. */
+    int inFlight() {
+        return inFlight.get();
     }
 
     boolean isConnected() {
@@ -114,7 +137,6 @@ final class PeerConnection implements ClientHandler.Owner {
             stats.failures.increment();
             return CompletableFuture.failedFuture(new OverloadedException(max + " requests already in flight to " + peer));
         }
-        stats.inFlight.increment();
         Pending p = new Pending(service.nextRequestId(), verb, payload, timeoutMillis);
         if (loop.inEventLoop()) {
             submit(p);
@@ -142,8 +164,12 @@ final class PeerConnection implements ClientHandler.Owner {
             complete(p, null, new PeerUnreachableException(peer + " unreachable: " + lastConnectFailure));
             return;
         }
+        p.deadlineNanos = loop.ticker().nanoTime() + TimeUnit.MILLISECONDS.toNanos(p.timeoutMillis);
+        if (pending.isEmpty() || p.deadlineNanos - earliestDeadlineNanos < 0) {
+            earliestDeadlineNanos = p.deadlineNanos;
+        }
         pending.put(p.id, p);
-        p.timeout = loop.schedule(() -> onTimeout(p), p.timeoutMillis, TimeUnit.MILLISECONDS);
+        armSweep();
         switch (state) {
             case READY -> {
                 write(p);
@@ -209,7 +235,7 @@ final class PeerConnection implements ClientHandler.Owner {
                 write(p);
             }
         }
-        stats.requestFlushes.increment();
+        loopStats.requestFlushes.increment();
         channel.flush();
     }
 
@@ -254,7 +280,6 @@ final class PeerConnection implements ClientHandler.Owner {
             stats.responsesLate.increment(); // it timed out; its caller has moved on
             return;
         }
-        p.timeout.cancel(false);
         if (frame.kind() == WireProtocol.KIND_RESPONSE) {
             complete(p, frame.payload(), null);
         } else {
@@ -262,9 +287,49 @@ final class PeerConnection implements ClientHandler.Owner {
         }
     }
 
+    /** Loop: schedules a sweep unless one is scheduled (or running, which re-arms itself). */
+    private void armSweep() {
+        if (sweep == null) {
+            sweep = loop.schedule(sweepTask, NettyMessagingService.TIMEOUT_SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Loop: fails the requests past their deadline; re-arms while any request is pending. */
+    private void sweepTimeouts() {
+        sweep = null;
+        if (pending.isEmpty()) {
+            return; // idle: the next request arms a sweep again
+        }
+        long nowNanos = loop.ticker().nanoTime();
+        if (nowNanos - earliestDeadlineNanos >= 0) {
+            List<Pending> expired = new ArrayList<>();
+            // Now is a lower bound on every deadline still ahead, including those of requests
+            // sent from the callbacks below; the scan raises it to the earliest one left.
+            long earliest = nowNanos;
+            boolean any = false;
+            for (Pending p : pending.values()) {
+                if (nowNanos - p.deadlineNanos >= 0) {
+                    expired.add(p);
+                } else if (!any || p.deadlineNanos - earliest < 0) {
+                    earliest = p.deadlineNanos;
+                    any = true;
+                }
+            }
+            earliestDeadlineNanos = earliest;
+            // Completed after the scan: a caller's callback may send requests, changing pending
+            // and the earliest deadline.
+            for (Pending p : expired) {
+                onTimeout(p);
+            }
+        }
+        if (!pending.isEmpty()) {
+            armSweep();
+        }
+    }
+
     private void onTimeout(Pending p) {
         if (pending.remove(p.id) != p) {
-            return;
+            return; // failed meanwhile: a callback of an earlier timed-out request closed or retired this peer
         }
         stats.timeouts.increment();
         complete(p, null, new RequestTimeoutException("no reply from " + peer + " to " + p.verb + " within "
@@ -276,7 +341,7 @@ final class PeerConnection implements ClientHandler.Owner {
             // The in-flight bound is the hard limit; past the water mark Netty still buffers.
             stats.writesWhileUnwritable.increment();
         }
-        stats.requestsSent.increment();
+        loopStats.requestsSent.increment();
         channel.write(new OutboundFrame(WireProtocol.KIND_REQUEST, p.id, p.verb.code(), p.payload), channel.voidPromise());
         p.payload = null; // the encoder holds it now; keep the pending entry small
         p.written = true;
@@ -296,7 +361,7 @@ final class PeerConnection implements ClientHandler.Owner {
     private void flush() {
         flushScheduled = false;
         if (state == State.READY) {
-            stats.requestFlushes.increment();
+            loopStats.requestFlushes.increment();
             channel.flush();
         }
     }
@@ -312,7 +377,6 @@ final class PeerConnection implements ClientHandler.Owner {
         List<Pending> all = new ArrayList<>(pending.values());
         pending.clear();
         for (Pending p : all) {
-            p.timeout.cancel(false);
             complete(p, null, p.written ? written : unsent);
         }
     }
@@ -335,6 +399,11 @@ final class PeerConnection implements ClientHandler.Owner {
 
     private void shutdownOnLoop() {
         failAll(new PeerUnreachableException("transport closed"));
+        if (sweep != null) {
+            // Nothing is pending any more; cancelled now rather than at its next run.
+            sweep.cancel(false);
+            sweep = null;
+        }
         if (channel != null) {
             channel.close();
         }
@@ -342,7 +411,6 @@ final class PeerConnection implements ClientHandler.Owner {
 
     private void complete(Pending p, byte[] reply, TransportException failure) {
         inFlight.decrementAndGet();
-        stats.inFlight.decrement();
         if (failure == null) {
             p.future.complete(reply);
         } else {
@@ -365,7 +433,8 @@ final class PeerConnection implements ClientHandler.Owner {
         final long timeoutMillis;
         final CompletableFuture<byte[]> future = new CompletableFuture<>();
         byte[] payload;
-        ScheduledFuture<?> timeout;
+        /** In the loop's ticker's time: the request times out at the first sweep at or after it. */
+        long deadlineNanos;
         /** Handed to the channel: the peer may have received it. */
         boolean written;
 

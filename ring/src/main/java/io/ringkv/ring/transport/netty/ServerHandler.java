@@ -33,6 +33,8 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
     private final Handshake handshake;
     private final TransportLimits limits;
     private final TransportStats stats;
+    /** The counters of this connection's event loop, which alone runs this handler. */
+    private final TransportStats.LoopStats loopStats;
     private byte[] serverNonce;
     private ScheduledFuture<?> authDeadline;
     /** The authenticated peer; null until the handshake succeeds. */
@@ -43,11 +45,12 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
     /** Requests whose handler has not completed yet; bounded by inFlightPerPeerMax. */
     private int unanswered;
 
-    ServerHandler(NettyMessagingService service) {
+    ServerHandler(NettyMessagingService service, TransportStats.LoopStats loopStats) {
         this.service = service;
         this.handshake = service.handshake();
         this.limits = service.limits();
         this.stats = service.transportStats();
+        this.loopStats = loopStats;
     }
 
     @Override
@@ -157,7 +160,7 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void serve(ChannelHandlerContext ctx, InboundFrame frame) {
-        stats.requestsReceived.increment();
+        loopStats.requestsReceived.increment();
         long requestId = frame.requestId();
         int verbCode = frame.verbCode();
         Verb verb = Verb.ofCode(verbCode);
