@@ -87,8 +87,12 @@ public final class Gossiper {
     private final ConcurrentSkipListMap<NodeId, EndpointState> endpoints = new ConcurrentSkipListMap<>();
     /** Peers judged up now (never this node). */
     private final Set<NodeId> live = new TreeSet<>();
-    /** Peers a request found unreachable and no heartbeat has vouched for since. */
-    private final Set<NodeId> suspected = new HashSet<>();
+    /**
+     * Peers a request found unreachable and no heartbeat has vouched for since. Changed only
+     * under the lock; concurrent so that {@link #reportSuccess}, called on every answered
+     * request, can see without the lock that there is nothing to lift.
+     */
+    private final Set<NodeId> suspected = ConcurrentHashMap.newKeySet();
     /** Local time at which each node with status left/removed was first seen so. */
     private final Map<NodeId, Long> goneSinceMillis = new HashMap<>();
     /** Forgotten nodes: their last generation and until when it is refused. */
@@ -344,6 +348,12 @@ public final class Gossiper {
 
     /** A request to {@code node} was answered: lifts a suspicion, but only phi can say "up". */
     public void reportSuccess(NodeId node) {
+        // The common case, a peer not suspected, takes no lock. A suspicion added concurrently
+        // by reportUnreachable is not lifted by this success, exactly as if the success had
+        // taken the lock first.
+        if (!suspected.contains(node)) {
+            return;
+        }
         synchronized (this) {
             if (suspected.remove(node)) {
                 judge(node, clock.currentTimeMillis());

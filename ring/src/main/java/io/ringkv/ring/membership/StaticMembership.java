@@ -85,7 +85,17 @@ public final class StaticMembership implements Membership {
 
     @Override
     public void reportSuccess(NodeId node) {
-        lastSeenMillis.put(node, clock.currentTimeMillis());
+        // Called on every answered request: read before writing, so that the common case (a
+        // peer already up, seen within this millisecond) writes nothing. A concurrent
+        // reportUnreachable then wins, as if it had come after this success.
+        long now = clock.currentTimeMillis();
+        Long seen = lastSeenMillis.get(node);
+        if (seen == null || seen != now) {
+            lastSeenMillis.put(node, now);
+        }
+        if (alive.get(node) == Boolean.TRUE) {
+            return;
+        }
         downSinceMillis.remove(node);
         if (alive.put(node, Boolean.TRUE) != Boolean.TRUE) {
             log.info("peer {} is up", node);
