@@ -120,13 +120,15 @@ public final class ClusterService implements KeyValueService {
                     + (NodeId.MAX_LENGTH - 9) + " characters): " + self);
         }
         messaging.register(Verb.PING, (from, p) -> CompletableFuture.completedFuture(EMPTY));
-        messaging.register(Verb.REPLICA_READ, (from, p) -> CompletableFuture.completedFuture(store.read(p).encode()));
+        // The stored bytes as they are: the coordinator decodes the set anyway.
+        messaging.register(Verb.REPLICA_READ, (from, p) -> CompletableFuture.completedFuture(store.readEncoded(p)));
         messaging.register(Verb.REPLICA_WRITE, (from, p) -> {
             WireReader r = new WireReader(p);
             byte[] key = r.bytes();
-            Siblings s = Siblings.decode(r.bytes());
+            byte[] set = r.bytes();
             r.expectEnd();
-            store.merge(key, s);
+            // Given the bytes, the store can keep them as they are when the set supersedes its own.
+            store.mergeEncoded(key, set);
             return CompletableFuture.completedFuture(EMPTY);
         });
         if (hints != null) {
@@ -338,7 +340,7 @@ public final class ClusterService implements KeyValueService {
                     membership.reportSuccess(t);
                     Siblings s;
                     try {
-                        s = Siblings.decode(bytes);
+                        s = store.decode(bytes);
                     } catch (RuntimeException e) {
                         failed(t, e);
                         return;

@@ -7,6 +7,7 @@ import io.ringkv.ring.NodeId;
 import io.ringkv.ring.Record;
 import io.ringkv.ring.partition.Partitioner;
 import io.ringkv.ring.partition.StorageKeys;
+import io.ringkv.ring.version.NodeIdInterner;
 import io.ringkv.ring.version.Siblings;
 import io.ringkv.ring.version.Version;
 import io.ringkv.ring.version.VersionVector;
@@ -56,6 +57,12 @@ public final class ReplicaStore {
     private static final ChangeListener[] NO_LISTENERS = new ChangeListener[0];
     /** Sets written before the cluster (format 1 records) are read as one version of this node. */
     private static final NodeId LEGACY_WRITER = new NodeId("legacy");
+    /**
+     * Distinct node ids a store's decoder keeps (see {@link NodeIdInterner}). Clocks name the
+     * members' dot names (member id and disk epoch): a handful per node, a new one per FLUSHALL
+     * or restarted memory engine. Past the bound decoding still works, only uncached.
+     */
+    static final int NODE_IDS_CACHED_MAX = 1024;
 
     private final StorageEngine engine;
     private final Partitioner partitioner;
@@ -78,6 +85,8 @@ public final class ReplicaStore {
     /** Copy-on-write: the write path reads the array without a lock. */
     private volatile ChangeListener[] listeners = NO_LISTENERS;
     private final AtomicLongArray fullRepairMillis;
+    /** Every decode of this store goes through it: the ids of one node's clocks are few. */
+    private final NodeIdInterner nodeIds = new NodeIdInterner(NODE_IDS_CACHED_MAX);
 
     /**
      * Sees every change to the stored sets, e.g. to keep anti-entropy hash trees in step with
@@ -174,11 +183,14 @@ public final class ReplicaStore {
      */
     public static EntryFilter compactionFilter(Clock clock, long tombstoneGraceMillis, Partitioner partitioner,
             IntToLongFunction lastFullRepairMillis) {
+        // The filter decodes every stored set it passes over; it keeps its own id cache (it runs
+        // on the engine's compaction thread, and the store may not exist yet when it is built).
+        NodeIdInterner nodeIds = new NodeIdInterner(NODE_IDS_CACHED_MAX);
         return (key, value) -> {
             if (key.length < StorageKeys.TOKEN_BYTES) {
                 return false;
             }
-            Siblings s = decodeStored(value);
+            Siblings s = decodeStored(value, nodeIds);
             if (s.versions().isEmpty()) {
                 return false;
             }
@@ -222,11 +234,30 @@ public final class ReplicaStore {
         engine.put(fullRepairKey(partition), v);
     }
 
-    static Siblings decodeStored(byte[] value) {
-        if (value.length > 0 && value[0] == Record.FORMAT_VERSION) {
+    private static Siblings decodeStored(byte[] value, NodeIdInterner nodeIds) {
+        if (isLegacy(value)) {
             return Siblings.empty().update(LEGACY_WRITER, VersionVector.empty(), Record.decode(value));
         }
-        return Siblings.decode(value);
+        return Siblings.decode(value, nodeIds);
+    }
+
+    private Siblings decodeStored(byte[] value) {
+        return decodeStored(value, nodeIds);
+    }
+
+    /** A bare record stored before the cluster format; everything else is a sibling set. */
+    private static boolean isLegacy(byte[] value) {
+        return value.length > 0 && value[0] == Record.FORMAT_VERSION;
+    }
+
+    /**
+     * Decodes a sibling set received from a peer (the current format only, as
+     * {@link Siblings#decode(byte[])}), through this store's node id cache.
+     *
+     * @throws IllegalArgumentException when {@code encoded} is not an encoded set
+     */
+    public Siblings decode(byte[] encoded) {
+        return Siblings.decode(encoded, nodeIds);
     }
 
     /** Counted once at start-up (O(n)): the engine keeps no key count of its own. */
@@ -302,6 +333,22 @@ public final class ReplicaStore {
     }
 
     /**
+     * {@code read(key).encode()}, without decoding and re-encoding what is stored: for a peer
+     * that decodes the set itself (REPLICA_READ). Safe because sets are stored in their
+     * canonical encoding (every decoder accepts only the form {@link Siblings#encode} writes,
+     * so decoding then encoding stored bytes gives them back unchanged); a bare record from
+     * before the cluster format is still converted. Unlike {@link #read} this does not check
+     * the stored bytes: a corrupt set fails the reader's decode instead of this one.
+     */
+    public byte[] readEncoded(byte[] key) {
+        byte[] raw = engine.get(StorageKeys.encode(key));
+        if (raw == null) {
+            return Siblings.empty().encode();
+        }
+        return isLegacy(raw) ? decodeStored(raw).encode() : raw;
+    }
+
+    /**
      * Merges versions received from the key's coordinator, a peer or repair. Returns the set
      * now stored.
      */
@@ -317,6 +364,46 @@ public final class ReplicaStore {
         return mutate(key, event);
     }
 
+    /**
+     * As {@link #merge} for a set still in its binary form (REPLICA_WRITE), with a shortcut for
+     * the common case, a coordinator sending the set it has just stored: when merging would
+     * give back the incoming set itself ({@link Siblings#subsumes}), the merge is skipped, and
+     * the received bytes are stored instead of re-encoding the set. The FLUSHALL filter, the
+     * sibling bound, the accounting and the listeners see exactly what {@link #merge} gives
+     * them (an equal set), and the received bytes are the set's encoding because decoding
+     * accepts only the canonical form {@link Siblings#encode} writes.
+     *
+     * @param encoded kept by the engine when stored as it is: never modify it afterwards
+     * @throws IllegalArgumentException when {@code encoded} is not an encoded set
+     */
+    public Siblings mergeEncoded(byte[] key, byte[] encoded) {
+        Siblings incoming = Siblings.decode(encoded, nodeIds);
+        long token = Partitioner.token(key);
+        byte[] skey = StorageKeys.encode(token, key);
+        ReentrantLock lock = stripe(token);
+        lock.lock();
+        try {
+            byte[] raw = engine.get(skey);
+            Siblings stored = raw == null ? null : decodeStored(raw);
+            Siblings base = stored == null ? Siblings.empty() : stored;
+            Siblings filtered = withoutFlushed(incoming);
+            // Only unfiltered: a filtered set is no longer what the bytes encode.
+            Siblings merged = filtered == incoming && incoming.subsumes(base) ? incoming : base.merge(filtered);
+            Siblings next = bound(key, merged);
+            if (next == incoming && raw != null && !isLegacy(raw)) {
+                // Both are canonical encodings, so unequal bytes are exactly unequal sets.
+                if (!Arrays.equals(raw, encoded)) {
+                    put(token, key, skey, stored, next, encoded);
+                }
+            } else {
+                store(token, key, skey, stored, base, next, next == incoming ? encoded : null);
+            }
+            return next;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private Siblings mutate(byte[] key, UnaryOperator<Siblings> f) {
         long token = Partitioner.token(key);
         byte[] skey = StorageKeys.encode(token, key);
@@ -326,15 +413,28 @@ public final class ReplicaStore {
             Siblings stored = readStored(skey);
             Siblings base = stored == null ? Siblings.empty() : stored;
             Siblings next = bound(key, f.apply(base));
-            if (!next.equals(base)) {
-                engine.put(skey, next.encode());
-                account(token, stored, next);
-                notifyChanged(token, key, stored, next);
-            }
+            store(token, key, skey, stored, base, next, null);
             return next;
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Stores {@code next} unless it equals what is stored ({@code base}); {@code encoded} is its
+     * encoding when the caller has it, else null. Called under the key's lock.
+     */
+    private void store(long token, byte[] key, byte[] skey, Siblings stored, Siblings base, Siblings next,
+            byte[] encoded) {
+        if (!next.equals(base)) {
+            put(token, key, skey, stored, next, encoded != null ? encoded : next.encode());
+        }
+    }
+
+    private void put(long token, byte[] key, byte[] skey, Siblings stored, Siblings next, byte[] encoded) {
+        engine.put(skey, encoded);
+        account(token, stored, next);
+        notifyChanged(token, key, stored, next);
     }
 
     private Siblings bound(byte[] key, Siblings s) {
@@ -527,7 +627,7 @@ public final class ReplicaStore {
                 lastToken = token;
                 byte[] value = it.value();
                 // Sets from before the cluster format travel in the current one.
-                byte[] siblings = value.length > 0 && value[0] == Record.FORMAT_VERSION ? decodeStored(value).encode() : value;
+                byte[] siblings = isLegacy(value) ? decodeStored(value).encode() : value;
                 byte[] userKey = StorageKeys.userKey(skey);
                 out.add(new StreamEntry(userKey, siblings));
                 bytes += userKey.length + siblings.length;

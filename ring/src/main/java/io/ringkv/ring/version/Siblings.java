@@ -191,6 +191,47 @@ public final class Siblings {
     }
 
     /**
+     * True when {@code other.merge(this)} (and {@code this.merge(other)}) equals this set, so a
+     * replica holding {@code other} that receives this set can store it as it is. This is the
+     * common replication case, a coordinator sending the set it has just stored, and the check
+     * is a walk over both sets that allocates nothing. It follows {@link #merge} rule by rule:
+     *
+     * <ul>
+     *   <li>the joined clock is this clock exactly when this clock descends other's;
+     *   <li>a sibling only in {@code other} is dropped exactly when this clock covers its dot;
+     *   <li>a sibling only here survives exactly when other's clock does not cover its dot;
+     *   <li>siblings sharing a dot resolve to this one's bytes when the bytes are identical
+     *       ({@link #sameDot} may pick either otherwise, so that case answers false).
+     * </ul>
+     *
+     * False means only that the shortcut does not apply: the caller then merges as usual.
+     */
+    public boolean subsumes(Siblings other) {
+        if (!clock.descends(other.clock)) {
+            return false;
+        }
+        Version[] mine = versions;
+        Version[] theirs = other.versions;
+        int i = 0;
+        int j = 0;
+        while (i < mine.length || j < theirs.length) {
+            int cmp = i == mine.length ? 1 : j == theirs.length ? -1 : mine[i].dot().compareTo(theirs[j].dot());
+            if (cmp < 0) {
+                if (other.clock.covers(mine[i++].dot())) {
+                    return false;
+                }
+            } else if (cmp > 0) {
+                if (!clock.covers(theirs[j++].dot())) {
+                    return false;
+                }
+            } else if (!Arrays.equals(mine[i++].record().encoded(), theirs[j++].record().encoded())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Two siblings with one dot are one write and hold the same bytes, with one legitimate
      * exception: a replica that reclaimed the value once it expired holds a tombstone under the
      * same dot (stamped with the value's write time). The tombstone must win, or merging with a replica
@@ -298,12 +339,30 @@ public final class Siblings {
 
     /** @throws IllegalArgumentException when {@code bytes} is not an encoded set */
     public static Siblings decode(byte[] bytes) {
+        return decodeWith(bytes, null);
+    }
+
+    /**
+     * As {@link #decode(byte[])}, taking the clock's node ids from {@code nodeIds} (a node's
+     * decodes meet the same few ids over and over); the result is equal either way.
+     *
+     * @throws IllegalArgumentException when {@code bytes} is not an encoded set
+     */
+    public static Siblings decode(byte[] bytes, NodeIdInterner nodeIds) {
+        if (nodeIds == null) {
+            throw new IllegalArgumentException("null node id cache");
+        }
+        return decodeWith(bytes, nodeIds);
+    }
+
+    /** {@code nodeIds} null: every id is built afresh. */
+    private static Siblings decodeWith(byte[] bytes, NodeIdInterner nodeIds) {
         ByteReader in = new ByteReader(bytes, 0);
         int format = in.readUnsignedByte();
         if (format != FORMAT_VERSION) {
             throw new IllegalArgumentException("not a sibling set: format byte " + format);
         }
-        VersionVector clock = VersionVector.decode(in);
+        VersionVector clock = VersionVector.decode(in, nodeIds);
         int count = in.readVarInt(SIBLINGS_MAX, "sibling count");
         if (count == 0) {
             in.requireEnd();

@@ -235,16 +235,18 @@ public final class VersionVector {
     /** @throws IllegalArgumentException when {@code bytes} is not an encoded vector */
     public static VersionVector decode(byte[] bytes) {
         ByteReader in = new ByteReader(bytes, 0);
-        VersionVector v = decode(in);
+        VersionVector v = decode(in, null);
         in.requireEnd();
         return v;
     }
 
     /**
      * Reads one vector at the reader's position, accepting only the canonical form that
-     * {@link #encode} writes: ids valid and strictly ascending, counters >= 1.
+     * {@link #encode} writes: ids valid and strictly ascending, counters >= 1. Node ids come
+     * from {@code nodeIds} when given (null: each id is built afresh); the result is equal
+     * either way.
      */
-    static VersionVector decode(ByteReader in) {
+    static VersionVector decode(ByteReader in, NodeIdInterner nodeIds) {
         int count = in.readVarInt(ENTRIES_MAX, "entry count");
         if (count == 0) {
             return EMPTY;
@@ -260,12 +262,9 @@ public final class VersionVector {
             }
             int start = in.position();
             in.skip(length);
-            char[] chars = new char[length];
-            for (int k = 0; k < length; k++) {
-                // Bytes >= 0x80 become chars > 127, which NodeId rejects: ids stay ASCII.
-                chars[k] = (char) (in.bytes()[start + k] & 0xFF);
-            }
-            n[i] = new NodeId(new String(chars)); // validates the characters
+            n[i] = nodeIds == null
+                    ? NodeIdInterner.decodeUncached(in.bytes(), start, length)
+                    : nodeIds.intern(in.bytes(), start, length);
             if (i > 0 && n[i - 1].compareTo(n[i]) >= 0) {
                 throw new IllegalArgumentException("node ids not strictly ascending: " + n[i - 1] + ", " + n[i]);
             }

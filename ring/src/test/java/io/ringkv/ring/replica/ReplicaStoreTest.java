@@ -244,4 +244,26 @@ class ReplicaStoreTest {
             assertThat(v.record().timestampMillis()).isEqualTo(t0);
         });
     }
+
+    @Test
+    void aReplicaWriteOfASetThatSupersedesTheStoredOneStoresTheReceivedBytesAsTheyAre() {
+        Siblings first = store.coordinate(b("k"), s -> s.update(A, s.clock(), value("x")));
+        Siblings second = first.update(A, first.clock(), value("y"));
+        byte[] received = second.encode();
+        assertThat(store.mergeEncoded(b("k"), received)).isEqualTo(second);
+        assertThat(engine.get(StorageKeys.encode(b("k")))).isSameAs(received);
+        // The older set again changes nothing, through either path.
+        assertThat(values(store.mergeEncoded(b("k"), first.encode()))).containsExactly("y");
+        assertThat(engine.get(StorageKeys.encode(b("k")))).isSameAs(received);
+    }
+
+    @Test
+    void replicaReadsReturnTheStoredBytesAndConvertBareRecordsFromBeforeTheCluster() {
+        assertThat(store.readEncoded(b("none"))).isEqualTo(Siblings.empty().encode());
+        Siblings set = store.coordinate(b("k"), s -> s.update(A, s.clock(), value("x")));
+        assertThat(store.readEncoded(b("k"))).isEqualTo(set.encode()).isSameAs(engine.get(StorageKeys.encode(b("k"))));
+        engine.put(StorageKeys.encode(b("old")), value("legacy").encoded());
+        assertThat(store.readEncoded(b("old"))).isEqualTo(store.read(b("old")).encode());
+        assertThat(values(store.decode(store.readEncoded(b("old"))))).containsExactly("legacy");
+    }
 }
