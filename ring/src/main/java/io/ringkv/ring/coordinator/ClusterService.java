@@ -23,6 +23,7 @@ import io.ringkv.ring.replica.ReplicaStore;
 import io.ringkv.ring.transport.MessagingService;
 import io.ringkv.ring.transport.ConnectionLostException;
 import io.ringkv.ring.transport.PeerUnreachableException;
+import io.ringkv.ring.transport.ReconnectBackoffException;
 import io.ringkv.ring.transport.Verb;
 import io.ringkv.ring.version.Siblings;
 import io.ringkv.ring.version.Version;
@@ -279,7 +280,7 @@ public final class ClusterService implements KeyValueService {
 
     private void noteFailure(NodeId peer, Throwable err) {
         Throwable t = unwrap(err);
-        if (t instanceof PeerUnreachableException || t instanceof ConnectionLostException) {
+        if (ReconnectBackoffException.isFreshUnreachable(t) || t instanceof ConnectionLostException) {
             membership.reportUnreachable(peer);
         }
     }

@@ -8,7 +8,7 @@ import io.ringkv.ring.membership.Membership;
 import io.ringkv.ring.partition.RingSnapshot;
 import io.ringkv.ring.transport.ConnectionLostException;
 import io.ringkv.ring.transport.MessagingService;
-import io.ringkv.ring.transport.PeerUnreachableException;
+import io.ringkv.ring.transport.ReconnectBackoffException;
 import io.ringkv.ring.transport.Verb;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -194,7 +194,7 @@ public final class HintedHandoff {
                         store.delivered(h);
                     } else {
                         Throwable cause = unwrap(err);
-                        if (cause instanceof PeerUnreachableException || cause instanceof ConnectionLostException) {
+                        if (ReconnectBackoffException.isFreshUnreachable(cause) || cause instanceof ConnectionLostException) {
                             membership.reportUnreachable(d.target);
                         }
                         log.debug("hint delivery to {} failed; retrying next round", d.target, cause);

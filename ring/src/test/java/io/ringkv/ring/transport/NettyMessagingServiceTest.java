@@ -4,6 +4,7 @@ import static io.ringkv.ring.transport.TransportTestSupport.awaitTrue;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -304,7 +305,9 @@ class NettyMessagingServiceTest {
         assertThat(elapsedMillis).as("connection refused is not a timeout").isLessThan(1_000);
         CompletableFuture<byte[]> duringBackoff = n1.request(N2, Verb.PING, new byte[0], TIMEOUT_MILLIS);
         assertThatThrownBy(() -> duringBackoff.get(5, TimeUnit.SECONDS))
-                .cause().isInstanceOf(PeerUnreachableException.class).hasMessageContaining("n2 unreachable");
+                .cause().isInstanceOf(ReconnectBackoffException.class).hasMessageContaining("n2 unreachable");
+        assertThat(ReconnectBackoffException.isFreshUnreachable(catchThrowable(first::join).getCause()))
+                .as("the failed connect itself is evidence; the fast-fails after it are not").isTrue();
         assertThat(n1.isConnected(N2)).isFalse();
         assertThat(n1.stats()).containsEntry("failures", 2L).containsEntry("in_flight", 0L);
     }

@@ -10,6 +10,7 @@ import io.ringkv.ring.NodeId;
 import io.ringkv.ring.transport.OverloadedException;
 import io.ringkv.ring.transport.ConnectionLostException;
 import io.ringkv.ring.transport.PeerUnreachableException;
+import io.ringkv.ring.transport.ReconnectBackoffException;
 import io.ringkv.ring.transport.RemoteFailureException;
 import io.ringkv.ring.transport.RequestTimeoutException;
 import io.ringkv.ring.transport.TransportException;
@@ -161,7 +162,7 @@ final class PeerConnection implements ClientHandler.Owner {
             return;
         }
         if (state == State.IDLE && lastConnectFailure != null && service.clock().nanoTime() - retryNotBeforeNanos < 0) {
-            complete(p, null, new PeerUnreachableException(peer + " unreachable: " + lastConnectFailure));
+            complete(p, null, new ReconnectBackoffException(peer + " unreachable: " + lastConnectFailure));
             return;
         }
         p.deadlineNanos = loop.ticker().nanoTime() + TimeUnit.MILLISECONDS.toNanos(p.timeoutMillis);
