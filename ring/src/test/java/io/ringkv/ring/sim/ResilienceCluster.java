@@ -173,6 +173,8 @@ final class ResilienceCluster {
         boolean up;
         /** The node's leave committed and it stopped for good. */
         boolean departed;
+        /** The dead node this one replaces on every start (production's {@code replace-node}); null for none. */
+        NodeId replaceOnStart;
         int starts;
 
         SimNetwork.Endpoint endpoint;
@@ -238,6 +240,11 @@ final class ResilienceCluster {
             handoff.start();
             trees.start(sched);
             repair.start();
+            if (replaceOnStart != null) {
+                // Before start, as NodeBootstrap does: a restarted replacement that has a ring
+                // already would otherwise decide to join on its first check.
+                ringManager.replace(replaceOnStart);
+            }
             ringManager.start();
             if (activeExpiry) {
                 ReplicaStore s = store;

@@ -19,7 +19,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One seeded resilience run over a {@link ResilienceCluster}: clients write at QUORUM while a
  * nemesis crashes and restarts nodes, partitions and heals the network, drops messages, adds a
- * node and decommissions one; then everything heals, the run waits for membership to converge
+ * node and takes one out by a {@link RingChange} drawn from the seed (decommissioned; killed for
+ * good and removed with RING REMOVE; or killed for good and replaced by a new node); then
+ * everything heals, the run waits for membership to converge
  * and hints to drain, repairs every node, and checks:
  *
  * <ol>
@@ -30,8 +32,8 @@ import java.util.concurrent.CompletableFuture;
  *       tombstones they are reclaimed into count as the same);
  *   <li>deleted and expired data never reappears: what a read would return now is what the
  *       newest version says (absent when it is a tombstone or expired), never an older value;
- *   <li>hints drained, every node has the same settled ring, the joined node is in it and the
- *       decommissioned node is not.
+ *   <li>hints drained, every node has the same settled ring, the joined node (and a
+ *       replacement) is in it and the node taken out is not.
  * </ol>
  *
  * Clients run one operation per key at a time, so each key's expected state is a sequence.
@@ -51,6 +53,21 @@ final class ResilienceSimulation {
     static final long CHECK_STEP_MILLIS = 100;
 
     enum Kind { PUT, PUT_TTL, TOMBSTONE, UPDATE_DELETE }
+
+    /** How a run takes a node out of the ring. */
+    enum RingChange {
+        /** RING LEAVE: it streams its partitions away, then stops. */
+        DECOMMISSION,
+        /** It dies for good (its disk with it); RING REMOVE on a survivor re-replicates from the others. */
+        REMOVE,
+        /** It dies for good; a new node started to replace it takes exactly its partitions. */
+        REPLACE
+    }
+
+    /** Retry interval of a RING REMOVE or replacement refused for now (dead node not yet judged down). */
+    static final long RING_CHANGE_RETRY_MILLIS = 500;
+    /** After a RING REMOVE was accepted, how long before it is asked again if the node is still in the ring. */
+    static final long RING_CHANGE_REISSUE_MILLIS = 10_000;
 
     enum Status { PENDING, ACKED, UNKNOWN, NO_OP }
 
@@ -105,8 +122,8 @@ final class ResilienceSimulation {
 
     /** What a run did, for the report and the determinism test. */
     record Summary(long seed, int initialNodes, int partitions, long opsIssued, long writesAcked, long writesUnknown,
-            long hintsStored, long hintsDelivered, long crashes, long partitionsCut, int joinsCompleted, int leavesCompleted,
-            long convergeMillis, long finalRingVersion, long tasks) {
+            long hintsStored, long hintsDelivered, long crashes, long partitionsCut, int joinsCompleted, RingChange ringChange,
+            int leavesCompleted, long convergeMillis, long finalRingVersion, long tasks) {
     }
 
     private final long seed;
@@ -119,12 +136,24 @@ final class ResilienceSimulation {
     private long opsIssued;
     private long crashes;
     private long cuts;
+    private final RingChange ringChange;
     private NodeId joiner;
+    /** The node taken out (decommissioned, or killed for good). */
     private NodeId leaver;
+    /** The node started to replace {@link #leaver} (REPLACE only). */
+    private NodeId replacement;
     private int outstanding;
 
+    /** A run whose ring change is drawn from the seed as well. */
     ResilienceSimulation(long seed) {
+        // Drawn from its own stream: the main one stays as it was before ring changes were
+        // drawn, so seeds recorded as regressions still replay their original runs.
+        this(seed, RingChange.values()[new java.util.SplittableRandom(seed ^ 0x52494e47L).nextInt(RingChange.values().length)]);
+    }
+
+    ResilienceSimulation(long seed, RingChange ringChange) {
         this.seed = seed;
+        this.ringChange = ringChange;
         java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
         this.initialNodes = INITIAL_NODES_MIN + r.nextInt(INITIAL_NODES_MAX - INITIAL_NODES_MIN + 1);
         int partitions = r.nextBoolean() ? 16 : 32;
@@ -218,7 +247,7 @@ final class ResilienceSimulation {
         }
         return new Summary(seed, initialNodes, cluster.partitionCount, opsIssued, acked, unknown, cluster.hintCounter("hints_stored"),
                 cluster.hintCounter("hints_delivered"), crashes, cuts, joiner != null && ring.isCurrentMember(joiner) ? 1 : 0,
-                leaver != null && !ring.isCurrentMember(leaver) && ring.member(leaver) == null ? 1 : 0, convergeMillis, ring.version(),
+                ringChange, leaver != null && !ring.isCurrentMember(leaver) && ring.member(leaver) == null ? 1 : 0, convergeMillis, ring.version(),
                 cluster.scheduler.executed());
     }
 
@@ -412,8 +441,74 @@ final class ResilienceSimulation {
         }
         ResilienceCluster.Node n = candidates.get(random.nextInt(candidates.size()));
         leaver = n.id;
-        event("decommission " + n.id);
-        n.ringManager.leave();
+        switch (ringChange) {
+            case DECOMMISSION -> {
+                event("decommission " + n.id);
+                n.ringManager.leave();
+            }
+            case REMOVE, REPLACE -> {
+                event("kill " + n.id + " for good (" + ringChange + ")");
+                n.crash();
+                n.departed = true; // never restarted: its disk is gone
+                if (ringChange == RingChange.REMOVE) {
+                    cluster.scheduler.schedule(RING_CHANGE_RETRY_MILLIS, this::removeLeaver);
+                } else {
+                    cluster.scheduler.schedule(RING_CHANGE_RETRY_MILLIS, this::replaceLeaver);
+                }
+            }
+        }
+    }
+
+    /**
+     * RING REMOVE of the dead node, through a random live member that still has it in its ring,
+     * as an operator would: again later while no such node judges it down yet (the command
+     * refuses a live node), and again after a while if the node is still in the ring (the node
+     * that took the request may crash before proposing it: requests are not persisted).
+     */
+    private void removeLeaver() {
+        List<ResilienceCluster.Node> members = new ArrayList<>();
+        for (ResilienceCluster.Node n : cluster.upNodes()) {
+            RingSnapshot ring = n.membership.ring();
+            // A joiner's version-0 ring of itself knows nothing of the dead node.
+            if (ring.version() > 0 && ring.isCurrentMember(n.id) && ring.isCurrentMember(leaver)) {
+                members.add(n);
+            }
+        }
+        if (members.isEmpty() && removed()) {
+            return;
+        }
+        if (!members.isEmpty()) {
+            ResilienceCluster.Node via = members.get(random.nextInt(members.size()));
+            try {
+                via.ringManager.remove(leaver);
+                event("RING REMOVE " + leaver + " via " + via.id);
+                cluster.scheduler.schedule(RING_CHANGE_REISSUE_MILLIS, this::removeLeaver);
+                return;
+            } catch (IllegalStateException refused) {
+                event("RING REMOVE " + leaver + " via " + via.id + " refused: " + refused.getMessage());
+            }
+        }
+        cluster.scheduler.schedule(RING_CHANGE_RETRY_MILLIS, this::removeLeaver);
+    }
+
+    /** Whether some live node's settled ring no longer names the dead node at all. */
+    private boolean removed() {
+        for (ResilienceCluster.Node n : cluster.upNodes()) {
+            RingSnapshot ring = n.membership.ring();
+            if (ring.version() > 0 && ring.member(leaver) == null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Starts a new node replacing the dead one (it waits by itself until it judges it down). */
+    private void replaceLeaver() {
+        ResilienceCluster.Node n = cluster.addNode(cluster.nodes.size() + 1);
+        replacement = n.id;
+        event("start " + n.id + " replacing " + leaver);
+        n.replaceOnStart = leaver;
+        n.start();
     }
 
     // ------------------------------------------------------------------ convergence and checks
@@ -441,6 +536,9 @@ final class ResilienceSimulation {
             }
         }
         if (joiner != null && !first.isCurrentMember(joiner)) {
+            return false;
+        }
+        if (replacement != null && !first.isCurrentMember(replacement)) {
             return false;
         }
         if (leaver != null && (first.member(leaver) != null || cluster.node(leaver).up)) {

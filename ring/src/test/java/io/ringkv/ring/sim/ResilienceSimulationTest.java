@@ -3,13 +3,17 @@ package io.ringkv.ring.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
  * The full-stack resilience sweep: seeded {@link ResilienceSimulation} runs (crashes,
- * restarts, partitions, lossy links, a join and a decommission during QUORUM writes), each
+ * restarts, partitions, lossy links, a join, and a decommission, a RING REMOVE of a node killed
+ * for good or its replacement by a new node, during QUORUM writes), each
  * checked for lost acknowledged writes, divergent replicas, resurrected deletes and expired
  * values, undrained hints and unconverged membership.
  *
@@ -22,7 +26,7 @@ class ResilienceSimulationTest {
     static final long BASE_DEFAULT = 0x5EEDL;
 
     @Test
-    void acknowledgedWritesSurviveCrashesPartitionsJoinsAndDecommissions() {
+    void acknowledgedWritesSurviveCrashesPartitionsJoinsDecommissionsRemovesAndReplacements() {
         List<Long> seeds = seeds();
         List<ResilienceSimulation.Summary> summaries = new ArrayList<>();
         long wallStart = System.nanoTime();
@@ -50,7 +54,7 @@ class ResilienceSimulationTest {
     void aNodeRestartedDuringItsDecommissionLeavesInsteadOfJoiningAgain() {
         ResilienceSimulation.Summary s;
         try (QuietLogs quiet = QuietLogs.install()) {
-            s = new ResilienceSimulation(0x9f1fd9d03f0a9b4L).run();
+            s = new ResilienceSimulation(0x9f1fd9d03f0a9b4L, ResilienceSimulation.RingChange.DECOMMISSION).run();
         }
         assertEquals(1, s.leavesCompleted());
     }
@@ -67,8 +71,8 @@ class ResilienceSimulationTest {
         ResilienceSimulation.Summary split;
         ResilienceSimulation.Summary leave;
         try (QuietLogs quiet = QuietLogs.install()) {
-            split = new ResilienceSimulation(parseSeed("0x47e1dbe249cb520b")).run();
-            leave = new ResilienceSimulation(parseSeed("0xa29426b152274a2a")).run();
+            split = new ResilienceSimulation(parseSeed("0x47e1dbe249cb520b"), ResilienceSimulation.RingChange.DECOMMISSION).run();
+            leave = new ResilienceSimulation(parseSeed("0xa29426b152274a2a"), ResilienceSimulation.RingChange.DECOMMISSION).run();
         }
         assertEquals(1, split.joinsCompleted());
         assertEquals(1, split.leavesCompleted());
@@ -114,7 +118,7 @@ class ResilienceSimulationTest {
         long stored = 0;
         long delivered = 0;
         long joins = 0;
-        long leaves = 0;
+        Map<ResilienceSimulation.RingChange, long[]> changes = new EnumMap<>(ResilienceSimulation.RingChange.class);
         long crashes = 0;
         long cuts = 0;
         List<Long> converge = new ArrayList<>();
@@ -125,7 +129,9 @@ class ResilienceSimulationTest {
             stored += x.hintsStored();
             delivered += x.hintsDelivered();
             joins += x.joinsCompleted();
-            leaves += x.leavesCompleted();
+            long[] c = changes.computeIfAbsent(x.ringChange(), k -> new long[2]);
+            c[0] += x.leavesCompleted();
+            c[1]++;
             crashes += x.crashes();
             cuts += x.partitionsCut();
             converge.add(x.convergeMillis());
@@ -134,7 +140,14 @@ class ResilienceSimulationTest {
         long median = converge.isEmpty() ? 0 : converge.get(converge.size() / 2);
         long max = converge.isEmpty() ? 0 : converge.get(converge.size() - 1);
         System.out.printf("resilience: %d seeds, %d ops, %d writes acked, %d unknown, hints stored %d delivered %d, "
-                        + "crashes %d, partitions %d, joins %d/%d, leaves %d/%d, converge median %d ms max %d ms (virtual), wall %d ms%n",
-                s.size(), ops, acked, unknown, stored, delivered, crashes, cuts, joins, s.size(), leaves, s.size(), median, max, wallMillis);
+                        + "crashes %d, partitions %d, joins %d/%d, nodes out %s, converge median %d ms max %d ms (virtual), wall %d ms%n",
+                s.size(), ops, acked, unknown, stored, delivered, crashes, cuts, joins, s.size(), describe(changes), median, max, wallMillis);
+    }
+
+    /** "decommission 9/9, remove 8/8, replace 7/7": runs whose node went out, of runs of each kind. */
+    private static String describe(Map<ResilienceSimulation.RingChange, long[]> changes) {
+        List<String> out = new ArrayList<>();
+        changes.forEach((k, c) -> out.add(k.name().toLowerCase(Locale.ROOT) + " " + c[0] + "/" + c[1]));
+        return String.join(", ", out);
     }
 }

@@ -57,8 +57,8 @@ class RingChangesTest {
             assertTrue(c.scheduler.runUntil(() -> !n1.membership.isAlive(N3), c.nowMillis() + 10_000), "n3 is judged down");
 
             ResilienceCluster.Node n6 = c.addNode(6);
+            n6.replaceOnStart = N3;
             n6.start();
-            n6.ringManager.replace(N3);
 
             assertTrue(c.scheduler.runUntil(() -> settledWithout(c, N3) && n1.ring().isCurrentMember(N6), c.nowMillis() + 60_000),
                     "the ring settles with n6 in n3's place");
