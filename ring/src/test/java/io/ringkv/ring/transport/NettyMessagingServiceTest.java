@@ -325,24 +325,11 @@ class NettyMessagingServiceTest {
     @Test
     void requestsSucceedAgainOnceARestartedPeerIsBackOnTheSamePort() throws Exception {
         ManualClock clock = new ManualClock(0);
-        long backoffMillis = TransportLimits.RECONNECT_BACKOFF_MILLIS_DEFAULT;
-        NettyMessagingService n1 = start(N1, SECRET, TransportLimits.defaults(), clock, 0);
-        NettyMessagingService n2 = start(N2);
-        echoPing(n2);
-        int port = n2.boundPort();
-        assertThat(n1.request(N2, Verb.PING, bytes("1"), TIMEOUT_MILLIS).get(5, TimeUnit.SECONDS)).isEqualTo(bytes("1"));
-
-        n2.close();
-        awaitTrue("n1 notices that n2 went away", () -> !n1.isConnected(N2));
-        CompletableFuture<byte[]> whileDown = n1.request(N2, Verb.PING, bytes("2"), TIMEOUT_MILLIS);
-        assertThatThrownBy(() -> whileDown.get(5, TimeUnit.SECONDS)).cause().isInstanceOf(PeerUnreachableException.class);
-
-        NettyMessagingService restarted = start(N2, SECRET, TransportLimits.defaults(), Clock.system(), port);
-        echoPing(restarted);
+        NettyMessagingService n1 = peerRestartedAfterAFailedConnect(clock);
         CompletableFuture<byte[]> withinBackoff = n1.request(N2, Verb.PING, bytes("3"), TIMEOUT_MILLIS);
         assertThatThrownBy(() -> withinBackoff.get(5, TimeUnit.SECONDS))
                 .cause().isInstanceOf(PeerUnreachableException.class).hasMessageContaining("unreachable");
-        clock.advanceMillis(backoffMillis);
+        clock.advanceMillis(TransportLimits.RECONNECT_BACKOFF_MILLIS_DEFAULT);
 
         assertThat(n1.request(N2, Verb.PING, bytes("4"), TIMEOUT_MILLIS).get(5, TimeUnit.SECONDS)).isEqualTo(bytes("4"));
         assertThat(n1.isConnected(N2)).isTrue();
@@ -351,6 +338,19 @@ class NettyMessagingServiceTest {
     @Test
     void aPeerHeardFromAgainIsReconnectedAtOnceWithoutWaitingOutTheBackoff() throws Exception {
         ManualClock clock = new ManualClock(0); // never advanced: the backoff would last forever
+        NettyMessagingService n1 = peerRestartedAfterAFailedConnect(clock);
+
+        n1.clearBackoff(N2);
+
+        assertThat(n1.request(N2, Verb.PING, bytes("3"), TIMEOUT_MILLIS).get(5, TimeUnit.SECONDS)).isEqualTo(bytes("3"));
+        assertThat(n1.isConnected(N2)).isTrue();
+    }
+
+    /**
+     * n1 (on {@code clock}) talked to n2; n2 went away and a request to it failed to connect;
+     * n2 is back on the same port. Returns n1, which is now within its reconnect backoff.
+     */
+    private NettyMessagingService peerRestartedAfterAFailedConnect(ManualClock clock) throws Exception {
         NettyMessagingService n1 = start(N1, SECRET, TransportLimits.defaults(), clock, 0);
         NettyMessagingService n2 = start(N2);
         echoPing(n2);
@@ -362,11 +362,7 @@ class NettyMessagingServiceTest {
         assertThatThrownBy(() -> whileDown.get(5, TimeUnit.SECONDS)).cause().isInstanceOf(PeerUnreachableException.class);
         NettyMessagingService restarted = start(N2, SECRET, TransportLimits.defaults(), Clock.system(), port);
         echoPing(restarted);
-
-        n1.clearBackoff(N2);
-
-        assertThat(n1.request(N2, Verb.PING, bytes("3"), TIMEOUT_MILLIS).get(5, TimeUnit.SECONDS)).isEqualTo(bytes("3"));
-        assertThat(n1.isConnected(N2)).isTrue();
+        return n1;
     }
 
     @Test

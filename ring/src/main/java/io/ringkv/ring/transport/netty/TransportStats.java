@@ -6,6 +6,7 @@ import java.lang.invoke.VarHandle;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 
 /**
  * Counters of one messaging service. Rare events and counts touched from any thread are
@@ -36,41 +37,30 @@ final class TransportStats {
     }
 
     long requestsSent() {
-        long sum = localRequests.sum();
-        for (LoopStats s : byLoop.values()) {
-            sum += s.requestsSent.get();
-        }
-        return sum;
+        return localRequests.sum() + sum(s -> s.requestsSent);
     }
 
     long requestsReceived() {
-        long sum = localRequests.sum();
-        for (LoopStats s : byLoop.values()) {
-            sum += s.requestsReceived.get();
-        }
-        return sum;
+        return localRequests.sum() + sum(s -> s.requestsReceived);
     }
 
     long bytesSent() {
-        long sum = 0;
-        for (LoopStats s : byLoop.values()) {
-            sum += s.bytesSent.get();
-        }
-        return sum;
+        return sum(s -> s.bytesSent);
     }
 
     long bytesReceived() {
-        long sum = 0;
-        for (LoopStats s : byLoop.values()) {
-            sum += s.bytesReceived.get();
-        }
-        return sum;
+        return sum(s -> s.bytesReceived);
     }
 
     long requestFlushes() {
+        return sum(s -> s.requestFlushes);
+    }
+
+    /** One count summed over every event loop (for INFO: not on the message path). */
+    private long sum(Function<LoopStats, LoopCounter> counter) {
         long sum = 0;
         for (LoopStats s : byLoop.values()) {
-            sum += s.requestFlushes.get();
+            sum += counter.apply(s).get();
         }
         return sum;
     }
