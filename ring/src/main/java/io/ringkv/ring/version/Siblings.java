@@ -52,6 +52,8 @@ public final class Siblings {
 
     private final VersionVector clock;
     private final Version[] versions;
+    /** {@link #versions()}, built on first use; not part of the value (equals and hashCode ignore it). */
+    private List<Version> versionsView;
 
     /** Trusts its caller to uphold the invariants; {@link #of} and {@link #decode} check them. */
     private Siblings(VersionVector clock, Version[] versions) {
@@ -89,8 +91,19 @@ public final class Siblings {
 
     /** The live siblings, ordered by dot (node id, then counter). */
     public List<Version> versions() {
-        // A read-only view, not a copy: the array is never modified after construction.
-        return Collections.unmodifiableList(Arrays.asList(versions));
+        // A read-only view, not a copy: the array is never modified after construction. Built
+        // once and kept: the write path asks for it several times per set (accounting, bounds,
+        // repair digests). A benign race: threads that both miss build equal views, and the
+        // view's own fields are final, so it is safely published.
+        if (versions.length == 0) {
+            return List.of(); // leaves shared empty sets (EMPTY) untouched
+        }
+        List<Version> view = versionsView;
+        if (view == null) {
+            view = Collections.unmodifiableList(Arrays.asList(versions));
+            versionsView = view;
+        }
+        return view;
     }
 
     /** True when there are no siblings: the key was never written here (or all were purged). */
