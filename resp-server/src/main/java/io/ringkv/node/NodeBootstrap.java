@@ -418,12 +418,23 @@ public final class NodeBootstrap implements AutoCloseable {
             return;
         }
         log.info("node {} waits for the ring from its seeds ({})", context.nodeId(), config.get("seeds"));
-        long deadline = System.nanoTime() + RING_WAIT_MILLIS_MAX * 1_000_000L;
-        while (gossip.ring().version() == 0) {
-            if (System.nanoTime() > deadline) {
+        CountDownLatch learned = new CountDownLatch(1);
+        MembershipListener listener = new MembershipListener() {
+            @Override
+            public void onRingChanged(RingSnapshot previous, RingSnapshot current) {
+                if (current.version() > 0) {
+                    learned.countDown();
+                }
+            }
+        };
+        gossip.addListener(listener);
+        try {
+            // Checked again after registering: the ring may have arrived in between.
+            if (gossip.ring().version() == 0 && !learned.await(RING_WAIT_MILLIS_MAX, TimeUnit.MILLISECONDS)) {
                 throw new IllegalStateException("no ring learned from the seeds within " + RING_WAIT_MILLIS_MAX + " ms: " + config.get("seeds"));
             }
-            Thread.sleep(50);
+        } finally {
+            gossip.removeListener(listener);
         }
         log.info("node {} learned ring version {}", context.nodeId(), gossip.ring().version());
     }

@@ -19,10 +19,13 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.IntToLongFunction;
 import java.util.function.UnaryOperator;
@@ -560,34 +563,49 @@ public final class ReplicaStore {
     public PartitionPage scanPartition(int partition, long fromToken, int count, byte[] pattern, String type) {
         long now = clock.currentTimeMillis();
         List<byte[]> out = new ArrayList<>();
-        int visited = 0;
+        int[] visited = {0};
+        OptionalLong next = walkPage(partition, fromToken, () -> visited[0] >= count, (skey, value) -> {
+            visited[0]++;
+            Version w = decodeStored(value).winner(now);
+            if (w == null || w.record().isTombstone()) {
+                return;
+            }
+            if (type != null && !type.equalsIgnoreCase(w.record().type().redisName())) {
+                return;
+            }
+            byte[] userKey = StorageKeys.userKey(skey);
+            if (pattern == null || GlobMatcher.matches(pattern, userKey, false)) {
+                out.add(userKey);
+            }
+        });
+        return new PartitionPage(out, next.isEmpty(), next.orElse(0));
+    }
+
+    /**
+     * Visits {@code partition}'s stored sets from {@code fromToken} in token order until
+     * {@code full} says the page is complete, asked only where a new token starts: a page never
+     * ends inside a group of keys sharing a token, so a token is a complete cursor. Returns the
+     * token the next page starts at, or empty when the partition is done.
+     */
+    private OptionalLong walkPage(int partition, long fromToken, BooleanSupplier full, BiConsumer<byte[], byte[]> visit) {
         long lastToken = 0;
+        boolean first = true;
         try (StorageIterator it = partitionIterator(partition, fromToken)) {
             for (; it.valid(); it.next()) {
                 byte[] skey = it.key();
                 if (skey.length < StorageKeys.TOKEN_BYTES) {
-                    continue;
+                    continue; // bookkeeping beside the data (readMeta), not a key
                 }
                 long token = StorageKeys.token(skey);
-                if (visited >= count && token != lastToken) {
-                    return new PartitionPage(out, false, token);
+                if (!first && token != lastToken && full.getAsBoolean()) {
+                    return OptionalLong.of(token);
                 }
-                visited++;
+                first = false;
                 lastToken = token;
-                Version w = decodeStored(it.value()).winner(now);
-                if (w == null || w.record().isTombstone()) {
-                    continue;
-                }
-                if (type != null && !type.equalsIgnoreCase(w.record().type().redisName())) {
-                    continue;
-                }
-                byte[] userKey = StorageKeys.userKey(skey);
-                if (pattern == null || GlobMatcher.matches(pattern, userKey, false)) {
-                    out.add(userKey);
-                }
+                visit.accept(skey, it.value());
             }
         }
-        return new PartitionPage(out, true, 0);
+        return OptionalLong.empty();
     }
 
     /** A key and its sibling set as stored (encoded), as streamed to a new replica. */
@@ -612,28 +630,15 @@ public final class ReplicaStore {
             throw new IllegalArgumentException("stream page bounds must be positive: " + bytesMax + " bytes, " + keysMax + " keys");
         }
         List<StreamEntry> out = new ArrayList<>();
-        long bytes = 0;
-        long lastToken = 0;
-        try (StorageIterator it = partitionIterator(partition, fromToken)) {
-            for (; it.valid(); it.next()) {
-                byte[] skey = it.key();
-                if (skey.length < StorageKeys.TOKEN_BYTES) {
-                    continue;
-                }
-                long token = StorageKeys.token(skey);
-                if ((bytes >= bytesMax || out.size() >= keysMax) && token != lastToken) {
-                    return new StreamPage(out, false, token, bytes);
-                }
-                lastToken = token;
-                byte[] value = it.value();
-                // Sets from before the cluster format travel in the current one.
-                byte[] siblings = isLegacy(value) ? decodeStored(value).encode() : value;
-                byte[] userKey = StorageKeys.userKey(skey);
-                out.add(new StreamEntry(userKey, siblings));
-                bytes += userKey.length + siblings.length;
-            }
-        }
-        return new StreamPage(out, true, 0, bytes);
+        long[] bytes = {0};
+        OptionalLong next = walkPage(partition, fromToken, () -> bytes[0] >= bytesMax || out.size() >= keysMax, (skey, value) -> {
+            // Sets from before the cluster format travel in the current one.
+            byte[] siblings = isLegacy(value) ? decodeStored(value).encode() : value;
+            byte[] userKey = StorageKeys.userKey(skey);
+            out.add(new StreamEntry(userKey, siblings));
+            bytes[0] += userKey.length + siblings.length;
+        });
+        return new StreamPage(out, next.isEmpty(), next.orElse(0), bytes[0]);
     }
 
     /**

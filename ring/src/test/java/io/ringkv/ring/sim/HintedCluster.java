@@ -163,11 +163,7 @@ final class HintedCluster {
         /** Tasks of a crashed or replaced incarnation are dropped when they come due. */
         private Scheduler scheduler() {
             int mine = incarnation;
-            return (delayMillis, task) -> scheduler.schedule(delayMillis, () -> {
-                if (up && incarnation == mine) {
-                    task.run();
-                }
-            });
+            return scheduler.whileLive(() -> up && incarnation == mine);
         }
 
         /** The value GET would see in this node's own replica (up or down), or null. */

@@ -312,11 +312,7 @@ final class ResilienceCluster {
         /** Tasks of a crashed or replaced incarnation are dropped when they come due. */
         private Scheduler scheduler() {
             int mine = incarnation;
-            return (delayMillis, task) -> scheduler.schedule(delayMillis, () -> {
-                if (up && incarnation == mine) {
-                    task.run();
-                }
-            });
+            return scheduler.whileLive(() -> up && incarnation == mine);
         }
 
         @Override

@@ -131,11 +131,7 @@ final class SimNode {
      */
     private Scheduler scheduler() {
         int mine = incarnation;
-        return (delayMillis, task) -> scheduler.schedule(delayMillis, () -> {
-            if (up && incarnation == mine) {
-                task.run();
-            }
-        });
+        return scheduler.whileLive(() -> up && incarnation == mine);
     }
 
     /** Virtual time seen through this node's skewed wall clock. */

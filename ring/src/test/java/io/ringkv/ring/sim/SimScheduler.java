@@ -52,6 +52,18 @@ final class SimScheduler implements Scheduler {
         this.afterEach = check;
     }
 
+    /**
+     * A view of this scheduler whose tasks run only if {@code live} still holds when they come
+     * due: a node incarnation's timers die with it, as a killed process's do.
+     */
+    Scheduler whileLive(BooleanSupplier live) {
+        return (delayMillis, task) -> schedule(delayMillis, () -> {
+            if (live.getAsBoolean()) {
+                task.run();
+            }
+        });
+    }
+
     @Override
     public Cancellable schedule(long delayMillis, Runnable task) {
         if (delayMillis < 0) {

@@ -162,11 +162,7 @@ final class StreamCluster {
         /** Tasks of a crashed (or since restarted) incarnation are dropped, as a killed process's. */
         private Scheduler scheduler() {
             int mine = incarnation;
-            return (delayMillis, task) -> scheduler.schedule(delayMillis, () -> {
-                if (up && incarnation == mine) {
-                    task.run();
-                }
-            });
+            return scheduler.whileLive(() -> up && incarnation == mine);
         }
     }
 }
